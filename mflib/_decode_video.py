@@ -1,0 +1,57 @@
+"""Decode a video in a child process: ``python -m mflib._decode_video SRC DST.npy OPTIONS_JSON``.
+
+OpenCV's FFmpeg backend can abort the whole process on some corrupt files;
+running it here keeps the reader's kernel alive whatever the file holds.
+Exit code 0: frames saved to DST; 2: a readable error on stderr; a signal: crash.
+"""
+
+import json
+import sys
+
+import cv2
+import numpy as np
+
+
+def decode(src, grayscale=False, start=0, stop=None, step=1, size=None):
+    cap = cv2.VideoCapture(src)
+    if not cap.isOpened():
+        raise ValueError(f"OpenCV cannot open {src!r} as a video: it is not a video file, or its "
+                         "format/codec is unsupported. Convert it, e.g. `ffmpeg -i IN -c:v mjpeg OUT.avi`.")
+    declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    frames, index = [], 0
+    while stop is None or index < stop:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if index >= start and (index - start) % step == 0:
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if grayscale else cv2.COLOR_BGR2RGB)
+            if size is not None:
+                frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
+            frames.append(frame)
+        index += 1
+    cap.release()
+    if index == 0:
+        raise ValueError(f"{src!r} holds no decodable frame: the file is corrupt or empty.")
+    wanted = declared if stop is None else min(stop, declared)
+    # Headers often overcount by a frame or two; a real truncation loses far more.
+    if declared and wanted - index > max(5, 0.02 * wanted):
+        raise ValueError(f"{src!r} is truncated or corrupt: its header declares {declared} frames but "
+                         f"only {index} could be decoded. Pass stop={index} to use the readable part.")
+    if not frames:
+        raise ValueError(f"no frame of {src!r} falls in start={start}, stop={stop}, step={step}: "
+                         f"the video has {index} frames.")
+    return np.stack(frames)
+
+
+def main(argv):
+    src, dst, options = argv[1], argv[2], json.loads(argv[3])
+    try:
+        np.save(dst, decode(src, **options))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

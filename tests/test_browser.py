@@ -1,0 +1,120 @@
+"""The built book in headless Chromium, as a reader sees it: no kernel, no server but static files.
+
+Needs Chromium and ChromeDriver (Debian: `apt-get install chromium chromium-driver`; `.ci/run` installs them).
+Screenshots are saved in test-artifacts/.
+"""
+
+import functools
+import http.server
+import shutil
+import threading
+
+import pytest
+
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["book/intro", "notebooks/01_evd_to_svd", "notebooks/02_image_compression",
+         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "book/notation", "book/api",
+         "book/bibliography"]
+MATH_PAGES = ["notebooks/01_evd_to_svd", "notebooks/02_image_compression",
+              "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "book/notation"]
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    html, _ = built_book
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.fail("Chromium and ChromeDriver are needed: apt-get install chromium chromium-driver")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = binary
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,2000"]:
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(driver_path))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, url):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get_log("browser")                     # drop what earlier pages logged
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _wait_for_math(browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"))
+    browser.execute_async_script("MathJax.startup.promise.then(arguments[0]);")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_cleanly(browser, site, page):
+    _open(browser, f"{site}/{page}.html")
+    if page in MATH_PAGES:
+        _wait_for_math(browser)
+        typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+        raw = browser.execute_script(
+            "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length")
+        assert typeset > 0 and raw == 0, f"{page}: {typeset} typeset, {raw} left raw"
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))")
+    assert not broken, f"{page}: broken images {broken}"
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors {errors}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{page.replace('/', '_')}.png"))
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("notebooks/")])
+def test_every_slider_moves_the_picture(browser, site, page):
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, f"{site}/{page}.html")
+    sliders = browser.find_elements("css selector", ".mflib-slider")
+    assert sliders, f"{page} has no slider"
+    for n, root in enumerate(sliders):
+        control = root.find_element("css selector", "input[type=range]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", root)
+        state = "return [arguments[0].querySelector('.mflib-slider-readout').textContent," \
+                " [...arguments[0].querySelectorAll('.mflib-slider-img')].map(i => i.src)]"
+        readout, srcs = browser.execute_script(state, root)
+        control.click()                                   # focus, as a reader's first touch
+        key = Keys.ARROW_LEFT if control.get_attribute("value") == control.get_attribute("max") else Keys.ARROW_RIGHT
+        moved_readout, moved_srcs = browser.execute_script(state, root)
+        if (moved_readout, moved_srcs) == (readout, srcs):
+            control.send_keys(key)                        # the click landed on the current value
+            moved_readout, moved_srcs = browser.execute_script(state, root)
+        assert moved_readout != readout, f"{page} slider {n}: readout stayed {readout!r}"
+        assert moved_srcs != srcs, f"{page} slider {n}: picture did not change"
+        loaded = browser.execute_script(
+            "return [...arguments[0].querySelectorAll('.mflib-slider-img')].every(i => i.complete && i.naturalWidth > 0)",
+            root)
+        assert loaded, f"{page} slider {n}: new frame failed to load"
+        ARTIFACTS.mkdir(exist_ok=True)
+        root.screenshot(str(ARTIFACTS / f"slider_{page.split('/')[-1]}_{n}.png"))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors {errors}"

@@ -1,0 +1,44 @@
+"""Execute notebooks and keep only the outputs that nbval checks.
+
+    python tools/refresh_notebooks.py notebooks/01_evd_to_svd.ipynb [...]
+
+The book re-executes every notebook, so the repository stores notebooks without
+outputs -- except the cells whose first line is ``# NBVAL_CHECK_OUTPUT``: their
+text outputs are the reference that ``pytest --nbval-lax`` compares against.
+Needs MFLIB_DATA (or network access) for the data sets.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def refresh(path):
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        if cell.source.lstrip().startswith(MARK):
+            for out in cell.outputs:
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = None  # stable diffs
+        else:
+            cell.outputs = []
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        print(f"{arg}: executed in {refresh(arg):.1f} s")
