@@ -89,9 +89,16 @@ def _verify_folder(folder, manifest, url):
 
 
 def data_home():
-    """The folder used for data: ``MFLIB_DATA`` if set, else the download cache."""
+    """The folder used for data: ``MFLIB_DATA`` if set, else the download cache.
+
+    A relative ``MFLIB_DATA`` is taken from the current folder, or else from the
+    repository's root -- so ``MFLIB_DATA=../shared/data`` set at the root still
+    works in a kernel running inside ``notebooks/``.
+    """
     if os.environ.get("MFLIB_DATA"):
-        return Path(os.environ["MFLIB_DATA"]).expanduser()
+        path = Path(os.environ["MFLIB_DATA"]).expanduser()
+        from_root = REPO_DATA.parent / path
+        return from_root if not path.is_absolute() and not path.exists() and from_root.exists() else path
     import pooch
     return Path(os.environ.get("MFLIB_CACHE") or pooch.os_cache("mflib"))
 

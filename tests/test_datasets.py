@@ -256,3 +256,14 @@ def test_load_image_errors(tmp_path):
         datasets.load_image(tmp_path / "junk.png")
     with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
         datasets.to_gray(np.zeros((2, 2)))
+
+
+def test_relative_mflib_data_resolves_from_repo_root(data_dir, tmp_path, monkeypatch):
+    """Kernels run in notebooks/, so a path given relative to the repository root must still work."""
+    root = datasets.REPO_DATA.parent
+    import os
+    rel = os.path.relpath(data_dir, root)
+    monkeypatch.setenv("MFLIB_DATA", rel)
+    monkeypatch.chdir(tmp_path)
+    assert datasets.data_home() == root / rel
+    assert datasets.fetch("videos/shop.avi").is_file()
