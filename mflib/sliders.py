@@ -71,13 +71,17 @@ def _figure_png(fig):
     return buf.getvalue()
 
 
+MIN_WIDTH = 160  # CSS pixels: narrower images are shown enlarged by a whole factor
+
+
 class Frame:
     """What ``render`` produced for one value: encoded panels and a caption."""
 
-    def __init__(self, panels, caption, mimes):
+    def __init__(self, panels, caption, mimes, widths):
         self.panels = panels    # list of bytes
         self.caption = caption  # str
         self.mimes = mimes      # list of mime types, one per panel
+        self.widths = widths    # pixel width of each image panel, None for figures
 
 
 class Slider:
@@ -118,21 +122,38 @@ class Slider:
         items = out if isinstance(out, list) else [out]
         if not items:
             raise ValueError("render returned an empty list; return at least one image.")
-        panels, mimes = [], []
+        panels, mimes, widths = [], [], []
         for item in items:
             if hasattr(item, "savefig"):
                 panels.append(_figure_png(item))
                 mimes.append("image/png")
+                widths.append(None)
             elif isinstance(item, np.ndarray):
                 check_matrix(item, "render output", ndim=(2, 3), dtype=None)
                 panels.append(encode_image(item, self.fmt, self.quality))
                 mimes.append(_MIME[self.fmt])
+                widths.append(item.shape[1])
             else:
                 raise TypeError("render must return an image array, a list of them, a matplotlib "
                                 f"Figure or a (that, caption) tuple; got {type(item).__name__}.")
         if self.labels is not None and len(self.labels) != len(panels):
             raise ValueError(f"{len(self.labels)} labels for {len(panels)} panels; pass one label per panel.")
-        return Frame(panels, caption, mimes)
+        return Frame(panels, caption, mimes, widths)
+
+    def _display_width(self, natural):
+        """CSS width of a panel: the requested one, or a small image enlarged by a whole factor."""
+        if self.width:
+            return self.width
+        if natural and natural < MIN_WIDTH:
+            return natural * -(-MIN_WIDTH // natural)
+        return None
+
+    def _img_style(self, natural):
+        width = self._display_width(natural)
+        if width is None:
+            return "max-width:100%;height:auto"
+        crisp = ";image-rendering:pixelated" if not self.width and natural and natural < MIN_WIDTH else ""
+        return f"width:{width}px;max-width:100%;height:auto{crisp}"
 
     def readout(self, index):
         """The text shown next to the slider for ``values[index]``."""
@@ -162,10 +183,9 @@ class Slider:
                 "captions": [f.caption for f in frames], "frames": uris}
         uid = f"mflib-slider-{next(_ids)}-{abs(hash((self.name, tuple(map(repr, self.values))))) % 10**8}"
         cur = frames[self.index]
-        width = f"width:{self.width}px;" if self.width else "max-width:100%;"
         figs = "".join(
             f'<figure style="margin:0 8px 4px 0;display:inline-block;vertical-align:top;text-align:center">'
-            f'<img class="mflib-slider-img" src="{uris[self.index][j]}" style="{width}height:auto" '
+            f'<img class="mflib-slider-img" src="{uris[self.index][j]}" style="{self._img_style(cur.widths[j])}" '
             f'alt="{html.escape(self._label(j))} for {html.escape(self.readout(self.index))}">'
             + (f'<figcaption style="font-size:0.85em">{html.escape(self.labels[j])}</figcaption>'
                if self.labels else "") + "</figure>"
@@ -211,9 +231,9 @@ class Slider:
         control = W.SelectionSlider(options=[(str(v), i) for i, v in enumerate(self.values)],
                                     value=self.index, description=self.name,
                                     continuous_update=True, layout=W.Layout(width="28em"))
-        images = [W.Image(value=p, format=m.split("/")[1],
-                          layout=W.Layout(width=f"{self.width}px") if self.width else W.Layout())
-                  for p, m in zip(first.panels, first.mimes)]
+        images = [W.Image(value=p, format=m.split("/")[1], layout=W.Layout(
+                          width=f"{w}px" if (w := self._display_width(n)) else None))
+                  for p, m, n in zip(first.panels, first.mimes, first.widths)]
         caption = W.HTML(self._caption_html(first.caption))
         boxes = [W.VBox([im, W.HTML(f"<center><small>{html.escape(lab)}</small></center>")])
                  for im, lab in zip(images, self.labels)] if self.labels else images
@@ -285,7 +305,8 @@ def slider(render, values, *, name="k", value=None, labels=None, title=None, fmt
     quality : int
         Quality of the lossy formats.
     width : int, optional
-        Display width of each panel in CSS pixels (default: natural size).
+        Display width of each panel in CSS pixels (default: natural size;
+        images narrower than 160 px are enlarged by a whole factor, pixelated).
 
     Returns
     -------

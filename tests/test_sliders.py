@@ -110,3 +110,12 @@ def test_bad_render_outputs():
         slider(lambda k: [np.zeros((2, 2))] * k, [1, 2]).static_html()
     with pytest.raises(ValueError, match="not one of"):
         slider(lambda k: np.zeros((2, 2)), [1]).step(5)
+
+
+def test_small_images_are_enlarged_crisply():
+    html = slider(lambda k: np.zeros((8, 10)), [1]).static_html()
+    assert "width:160px" in html and "image-rendering:pixelated" in html
+    big = slider(lambda k: np.zeros((8, 400)), [1]).static_html()
+    assert "pixelated" not in big and "width:400px" not in big
+    fixed = slider(lambda k: np.zeros((8, 10)), [1], width=300).static_html()
+    assert "width:300px" in fixed and "pixelated" not in fixed
