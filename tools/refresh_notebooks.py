@@ -24,15 +24,20 @@ def refresh(path):
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     elapsed = time.perf_counter() - start
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        cell.execution_count = None
+    for cell in nb.cells:  # the book build fails on stderr output: fail here first
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                sys.exit(f"{path}: a cell wrote to stderr:\n{cell.source[:300]}\n---\n{out['text'][:2000]}")
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
         if cell.source.lstrip().startswith(MARK):
+            # nbval skips outputs of cells without a count; number by position for stable diffs
+            cell.execution_count = number
             for out in cell.outputs:
                 if out.get("output_type") == "execute_result":
-                    out["execution_count"] = None  # stable diffs
+                    out["execution_count"] = number
         else:
+            cell.execution_count = None
             cell.outputs = []
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
