@@ -31,6 +31,9 @@ def refresh(path):
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
         if cell.source.lstrip().startswith(MARK):
+            if any(k.startswith("image/") for out in cell.outputs for k in out.get("data", {})):
+                sys.exit(f"{path}: a {MARK} cell shows a figure; nbval must compare text only -- "
+                         f"move the plot to its own cell:\n{cell.source[:300]}")
             # nbval skips outputs of cells without a count; number by position for stable diffs
             cell.execution_count = number
             for out in cell.outputs:
