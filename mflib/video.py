@@ -146,18 +146,23 @@ def _clean(mask, median, close):
     return m > 0
 
 
-def masks_from_residual(residual, scale, *, threshold=5.0, median=5, close=5):
-    """Foreground where ``|residual| > threshold * scale``, then median filter and closing per frame."""
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive (in noise-scale units), got {threshold}.")
+def clean_masks(masks, median=5, close=5):
+    """Median filter then morphological closing of each boolean mask (n, H, W); 0 turns a step off."""
     for name, size in (("median", median), ("close", close)):
         if size and (size < 3 or size % 2 == 0):
             raise ValueError(f"{name}={size}: use 0 (off) or an odd size >= 3.")
-    raw = np.abs(residual) > (np.float32(threshold) * scale)
+    masks = np.ascontiguousarray(masks, dtype=bool)
     if not (median or close):
-        return raw
+        return masks
     with ThreadPoolExecutor(max_workers=2) as pool:      # OpenCV releases the GIL
-        return np.stack(list(pool.map(lambda m: _clean(m, median, close), raw)))
+        return np.stack(list(pool.map(lambda m: _clean(m, median, close), masks)))
+
+
+def masks_from_residual(residual, scale, *, threshold=5.0, median=5, close=5):
+    """Foreground where ``|residual| > threshold * scale``, then :func:`clean_masks`."""
+    if not threshold > 0:
+        raise ValueError(f"threshold must be positive (in noise-scale units), got {threshold}.")
+    return clean_masks(np.abs(residual) > (np.float32(threshold) * scale), median, close)
 
 
 def foreground_masks(frames, *, threshold=5.0, median=5, close=5, n_sample_frames=80,
