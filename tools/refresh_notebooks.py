@@ -21,7 +21,7 @@ MARK = "# NBVAL_CHECK_OUTPUT"
 def refresh(path):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     elapsed = time.perf_counter() - start
     for cell in nb.cells:  # the book build fails on stderr output: fail here first
