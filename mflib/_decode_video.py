@@ -1,24 +1,26 @@
-"""Decode a video in a child process: ``python -m mflib._decode_video SRC DST.npy OPTIONS_JSON``.
+"""Decode a video in a child process: ``python -m mflib._decode_video SRC DST OPTIONS_JSON``.
 
 OpenCV's FFmpeg backend can abort the whole process on some corrupt files;
 running it here keeps the reader's kernel alive whatever the file holds.
-Exit code 0: frames saved to DST; 2: a readable error on stderr; a signal: crash.
+Frames are appended to DST as raw uint8 one at a time (memory: one frame), and
+the final shape is printed as JSON on stdout.
+Exit code 0: done; 2: a readable error on stderr; a signal: crash.
 """
 
 import json
 import sys
 
 import cv2
-import numpy as np
 
 
-def decode(src, grayscale=False, start=0, stop=None, step=1, size=None):
+def decode(src, dst, grayscale=False, start=0, stop=None, step=1, size=None):
+    """Write the selected frames of ``src`` to the open binary file ``dst``; return their shape."""
     cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         raise ValueError(f"OpenCV cannot open {src!r} as a video: it is not a video file, or its "
                          "format/codec is unsupported. Convert it, e.g. `ffmpeg -i IN -c:v mjpeg OUT.avi`.")
     declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    frames, index = [], 0
+    shape, kept, index = None, 0, 0
     while stop is None or index < stop:
         ok, frame = cap.read()
         if not ok:
@@ -27,7 +29,13 @@ def decode(src, grayscale=False, start=0, stop=None, step=1, size=None):
             frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if grayscale else cv2.COLOR_BGR2RGB)
             if size is not None:
                 frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
-            frames.append(frame)
+            if shape is None:
+                shape = frame.shape
+            elif frame.shape != shape:
+                raise ValueError(f"{src!r} changes frame size at frame {index} ({shape} -> {frame.shape}); "
+                                 "pass size=(W, H) to resize every frame.")
+            dst.write(frame.tobytes())
+            kept += 1
         index += 1
     cap.release()
     if index == 0:
@@ -37,19 +45,21 @@ def decode(src, grayscale=False, start=0, stop=None, step=1, size=None):
     if declared and wanted - index > max(5, 0.02 * wanted):
         raise ValueError(f"{src!r} is truncated or corrupt: its header declares {declared} frames but "
                          f"only {index} could be decoded. Pass stop={index} to use the readable part.")
-    if not frames:
+    if not kept:
         raise ValueError(f"no frame of {src!r} falls in start={start}, stop={stop}, step={step}: "
                          f"the video has {index} frames.")
-    return np.stack(frames)
+    return (kept, *shape)
 
 
 def main(argv):
     src, dst, options = argv[1], argv[2], json.loads(argv[3])
     try:
-        np.save(dst, decode(src, **options))
+        with open(dst, "wb") as out:
+            shape = decode(src, out, **options)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    print(json.dumps({"shape": shape}))
     return 0
 
 

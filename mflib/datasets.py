@@ -14,9 +14,6 @@ file is reported instead of silently giving wrong numbers.
 
 import hashlib
 import os
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._validation import check_positive_int
+from .imaging import to_gray
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 DOWNLOAD_TIMEOUT = 8  # seconds per connection attempt: offline must fail fast
@@ -269,103 +267,7 @@ def cdnet(name="baseline/highway", *, frames=None, grayscale=False, step=1):
                  frame_numbers=numbers, name=name)
 
 
-# -- video files and images ----------------------------------------------------
-
-def _existing_file(path):
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist (or is not a file); check the path "
-                                f"(current folder: {Path.cwd()}).")
-    return path
-
-
-def load_video(path, *, grayscale=False, start=0, stop=None, step=1, size=None, timeout=300):
-    """Read a video file into an array with OpenCV, safely.
-
-    Decoding runs in a child process, so a corrupt file that makes OpenCV's
-    decoder abort raises an error here instead of killing the kernel.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The video file (anything OpenCV's FFmpeg backend reads: AVI, MP4, ...).
-        A registered name such as ``"videos/escalator.avi"`` is fetched first.
-    grayscale : bool
-        Return (n, H, W) grayscale instead of (n, H, W, 3) RGB.
-    start, stop, step : int
-        Frame range, as in ``range(start, stop, step)`` (0-based).
-    size : (width, height), optional
-        Resize every frame (area interpolation).
-    timeout : float
-        Seconds before decoding is given up.
-
-    Returns
-    -------
-    ndarray of uint8, shape (n, H, W) or (n, H, W, 3)
-    """
-    path = fetch(path) if str(path) in _registry() else _existing_file(path)
-    if start < 0 or (stop is not None and stop <= start):
-        raise ValueError(f"start={start}, stop={stop}: need 0 <= start < stop.")
-    check_positive_int(step, "step")
-    if size is not None:
-        size = [check_positive_int(int(s), "size") for s in size]
-        if len(size) != 2:
-            raise ValueError("size must be (width, height).")
-    options = dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step), size=size)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "frames.npy"
-        import json
-        proc = subprocess.run([sys.executable, "-m", "mflib._decode_video", str(path), str(out),
-                               json.dumps(options)], capture_output=True, text=True, timeout=timeout)
-        if proc.returncode == 2:
-            raise ValueError(proc.stderr.strip().splitlines()[-1])
-        if proc.returncode != 0 or not out.exists():
-            how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit code {proc.returncode}"
-            raise ValueError(f"OpenCV crashed while decoding {path} ({how}): the file is corrupt or "
-                             "truncated. Re-encode it (e.g. `ffmpeg -i IN OUT.mp4`) or use another file.")
-        return np.load(out)
-
-
-def load_image(path, *, grayscale=False):
-    """Read an image file as floats in [0, 1].
-
-    8- and 16-bit files are scaled by their maximum (255 or 65535); an alpha
-    channel is composited onto white, so transparent areas look as they do in a
-    viewer.
-
-    Parameters
-    ----------
-    path : str or path-like
-    grayscale : bool
-        Return (H, W) luminance instead of (H, W, 3) RGB.
-
-    Returns
-    -------
-    ndarray of float64, shape (H, W, 3) or (H, W)
-    """
-    path = _existing_file(path)
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise ValueError(f"{path} cannot be decoded as an image (corrupt, or a format OpenCV does "
-                         "not read); save it as PNG or JPEG.")
-    if img.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"{path} has {img.dtype} pixels; save it as an 8- or 16-bit PNG or JPEG.")
-    img = img.astype(np.float64) / np.iinfo(img.dtype).max
-    if img.ndim == 2:
-        return img if grayscale else np.repeat(img[..., None], 3, axis=2)
-    if img.shape[2] == 4:  # BGRA: composite over white
-        alpha = img[..., 3:]
-        img = img[..., :3] * alpha + (1 - alpha)
-    img = np.ascontiguousarray(img[..., 2::-1])  # BGR -> RGB
-    return to_gray(img) if grayscale else img
-
-
-def to_gray(rgb):
-    """Luminance of an RGB image (ITU-R BT.601 weights, as OpenCV and PIL use)."""
-    rgb = np.asarray(rgb, dtype=np.float64)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"to_gray needs an (H, W, 3) RGB image, got shape {rgb.shape}.")
-    return rgb @ np.array([0.299, 0.587, 0.114])
+# -- images shipped with scikit-learn ------------------------------------------
 
 
 def sample_image(name="china", *, grayscale=False):

@@ -56,6 +56,15 @@ def beta_divergence(X, Y, beta, *, square_root=False):
     -------
     float
 
+    Notes
+    -----
+    Zeros follow the limits: an entry with ``x = 0`` contributes
+    ``y^beta / beta`` for ``beta > 0`` (so ``0 log 0 = 0`` for Kullback-Leibler),
+    as in scikit-learn. Where the divergence is infinite -- ``y = 0 < x`` with
+    ``beta <= 1``, or ``x = 0`` with ``beta = 0`` -- this function raises,
+    whereas scikit-learn returns a finite stand-in (it clips ``y`` to machine
+    epsilon and skips ``x = 0`` terms).
+
     Examples
     --------
     >>> X = np.array([[1.0, 2.0]])
@@ -70,6 +79,12 @@ def beta_divergence(X, Y, beta, *, square_root=False):
     if X.shape != Y.shape:
         raise ValueError(f"X {X.shape} and Y {Y.shape} must have the same shape; Y is the "
                          "approximation of X, e.g. W @ H.")
+    res = _divergence(X, Y, b)
+    return float(np.sqrt(2 * res)) if square_root else res
+
+
+def _divergence(X, Y, b):
+    """``D_b(X | Y)`` for validated arrays of one shape."""
     if b == 2:
         res = 0.5 * float(np.sum((X - Y) ** 2))
     else:
@@ -89,8 +104,7 @@ def beta_divergence(X, Y, beta, *, square_root=False):
         else:  # x = 0 entries contribute y^b / b, included in the sum over Y
             res = float((np.sum(x ** b) + (b - 1) * np.sum(Y ** b) - b * np.sum(x * y ** (b - 1)))
                         / (b * (b - 1)))
-    res = max(res, 0.0)  # rounding can leave -1e-16
-    return float(np.sqrt(2 * res)) if square_root else res
+    return max(res, 0.0)  # rounding can leave -1e-16
 
 
 def nndsvd(X, n_components, *, fill=None):
@@ -163,6 +177,13 @@ def update_W(X, W, H, beta):
     return W
 
 
+def _loss(X, W, H, beta, sq_norm_X):
+    """The objective while fitting, without re-validating ``X`` at every step."""
+    if beta == 2:  # 0.5 ||X||^2 - <W, X H^T> + 0.5 <W^T W, H H^T>: no samples x features temporary
+        return max(0.5 * sq_norm_X - np.sum((X @ H.T) * W) + 0.5 * np.sum((W.T @ W) * (H @ H.T)), 0.0)
+    return _divergence(X, np.maximum(W @ H, EPS), beta)
+
+
 class MultiplicativeNMF(TransformerMixin, BaseEstimator):
     """NMF by multiplicative updates (Lee and Seung), for any beta-divergence.
 
@@ -178,8 +199,9 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
     max_iter : int
         Maximum number of iterations (one update of ``W`` and ``H`` each).
     tol : float
-        Stop when the loss, checked every 10 iterations, falls by less than
-        ``tol`` times the initial loss.
+        Stop when the loss fell by less than ``tol`` times its current value
+        over the last 10 iterations (checked every 10); ``0`` runs all
+        ``max_iter`` iterations.
     random_state : int or None
         Seed for ``init="random"``.
 
@@ -244,25 +266,38 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
         return nndsvd(X, k, fill="average")
 
     def fit_transform(self, X, y=None, W=None, H=None):
-        """Learn ``W`` and ``H`` for ``X`` and return ``W``."""
+        """Learn ``W`` and ``H`` for ``X`` and return ``W``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features), non-negative
+        y : ignored
+        W, H : array-like, optional
+            The starting point when ``init="custom"`` (copied, not modified).
+
+        Returns
+        -------
+        W : ndarray, shape (n_samples, n_components)
+        """
         X = check_matrix(X, "X", nonnegative=True)
         k, beta = self._check_params(X)
         if beta == 0 and np.any(X == 0):
             raise ValueError("Itakura-Saito NMF needs X > 0 everywhere; add a small positive offset.")
         W, H = self._initial(X, k, W, H)
-        loss = beta_divergence(X, np.maximum(W @ H, EPS), beta)
-        history, first = [loss], loss
+        sq_norm_X = float(np.sum(X * X))
+        history = [_loss(X, W, H, beta, sq_norm_X)]
         for it in range(1, self.max_iter + 1):
             update_H(X, W, H, beta)
             update_W(X, W, H, beta)
-            history.append(beta_divergence(X, np.maximum(W @ H, EPS), beta))
-            if it % 10 == 0 and first > 0 and (history[-11] - history[-1]) / first < self.tol:
+            history.append(_loss(X, W, H, beta, sq_norm_X))
+            if self.tol > 0 and it % 10 == 0 and history[-11] - history[-1] <= self.tol * history[-1]:
                 break
         self.components_ = H
         self.loss_history_ = history
         self.n_iter_ = it
         self.n_components_ = k
-        self.reconstruction_err_ = beta_divergence(X, np.maximum(W @ H, EPS), beta, square_root=True)
+        Y = W @ H if beta == 2 else np.maximum(W @ H, EPS)
+        self.reconstruction_err_ = float(np.sqrt(2 * _divergence(X, Y, beta)))
         return W
 
     def fit(self, X, y=None, **params):
@@ -271,7 +306,20 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X, max_iter=None):
-        """Coefficients ``W`` for new samples, with the learned ``H`` held fixed."""
+        """Coefficients ``W`` for new samples, with the learned ``H`` held fixed.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features), non-negative
+        max_iter : int, optional
+            Multiplicative updates of ``W`` (default: the model's ``max_iter``).
+            For ``beta = 2`` they converge to the non-negative least-squares fit
+            ``argmin_{W >= 0} ||X - W H||_F`` -- not ``X H^+``, which may be negative.
+
+        Returns
+        -------
+        W : ndarray, shape (n_samples, n_components)
+        """
         if not hasattr(self, "components_"):
             raise RuntimeError("call fit(X) before transform(X).")
         X = check_matrix(X, "X", nonnegative=True)
@@ -279,13 +327,25 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
         if X.shape[1] != H.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features but the model was fitted on {H.shape[1]}.")
         beta = _beta_value(self.beta_loss)
+        if beta == 0 and np.any(X == 0):
+            raise ValueError("Itakura-Saito NMF needs X > 0 everywhere; add a small positive offset.")
+        n_iter = self.max_iter if max_iter is None else check_positive_int(max_iter, "max_iter")
         W = np.full((X.shape[0], H.shape[0]), np.sqrt(max(X.mean(), EPS) / H.shape[0]))
-        for _ in range(max_iter or self.max_iter):
+        for _ in range(n_iter):
             update_W(X, W, H, beta)
         return W
 
     def inverse_transform(self, W):
-        """``W @ components_``: back from coefficients to data space."""
+        """``W @ components_``: back from coefficients to data space.
+
+        Parameters
+        ----------
+        W : array-like, shape (n_samples, n_components), non-negative
+
+        Returns
+        -------
+        X : ndarray, shape (n_samples, n_features)
+        """
         if not hasattr(self, "components_"):
             raise RuntimeError("call fit(X) before inverse_transform(W).")
         W = check_matrix(W, "W", nonnegative=True)

@@ -155,7 +155,7 @@ class RobustPCA(BaseEstimator):
         work = np.empty_like(M)
         sv = min(10, min(m, n))                                 # predicted rank (+ margin)
         history = {"residual": [], "rank": [], "nnz": []}
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (n_iter_ below)
             # L-step: singular value thresholding of M - S + Y/mu
             np.subtract(M, S, out=work)
             work += Y * (1 / mu)

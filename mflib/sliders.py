@@ -21,44 +21,15 @@ import itertools
 import json
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
 from ._validation import check_matrix
-from .plotting import to_uint8
+from .imaging import _FORMATS, encode_image
 
-_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _ids = itertools.count()
 
 
-def encode_image(img, fmt="png", quality=85):
-    """Encode an image as PNG, JPEG or WebP bytes.
-
-    Parameters
-    ----------
-    img : ndarray, shape (H, W) or (H, W, 3)
-        Grayscale or RGB; ``uint8``, or floats in ``[0, 1]``.
-    fmt : {"png", "jpeg", "webp"}
-    quality : int
-        1..100, for the lossy formats.
-
-    Returns
-    -------
-    bytes
-    """
-    if fmt not in _FORMATS:
-        raise ValueError(f"fmt={fmt!r} is not supported; use one of {sorted(_FORMATS)}.")
-    arr = to_uint8(img)
-    if arr.ndim == 3:
-        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR
-    params = {"jpeg": [cv2.IMWRITE_JPEG_QUALITY, int(quality)],
-              "webp": [cv2.IMWRITE_WEBP_QUALITY, int(quality)],
-              "png": [cv2.IMWRITE_PNG_COMPRESSION, 6]}[fmt]
-    ok, buf = cv2.imencode(_FORMATS[fmt], np.ascontiguousarray(arr), params)
-    if not ok:
-        raise RuntimeError(f"OpenCV could not encode a {arr.shape} image as {fmt}.")
-    return buf.tobytes()
 
 
 def _figure_png(fig):

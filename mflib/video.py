@@ -20,7 +20,6 @@ separates the two.
 """
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import NamedTuple
 
 import cv2
@@ -38,13 +37,13 @@ def check_frames(frames, name="frames"):
         shapes = {np.shape(f) for f in frames}
         if len(shapes) > 1:
             raise ValueError(f"{name} have mixed shapes {sorted(shapes)}; resize them to one shape "
-                             "(e.g. mflib.datasets.load_video(..., size=(W, H))).")
+                             "(e.g. mflib.io.load_video(..., size=(W, H))).")
     arr = np.asarray(frames)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
     if arr.ndim == 4 and arr.shape[-1] == 3:
         raise ValueError(f"{name} look like colour video {arr.shape}; convert to grayscale first "
-                         "(load_video(..., grayscale=True) or mflib.datasets.to_gray).")
+                         "(load_video(..., grayscale=True) or mflib.imaging.to_gray).")
     if arr.ndim != 3:
         raise ValueError(f"{name} must have shape (n_frames, H, W), got {arr.shape}.")
     if arr.shape[0] < 2:
@@ -254,35 +253,3 @@ def cdnet_fmeasure(masks, groundtruth, roi=None):
     f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return FMeasure(f, precision, recall)
 
-
-def write_animation(path, frames, fps=15):
-    """Write frames (n, H, W) or (n, H, W, 3), bool/uint8/float in [0, 1], as an animated GIF or an AVI.
-
-    The format follows the suffix: ``.gif`` (Pillow) or ``.avi`` (OpenCV, Motion-JPEG).
-    An existing file is not overwritten.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    from .plotting import to_uint8
-    path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path} exists; choose another name or delete it first.")
-    arr = np.asarray(frames)
-    if arr.ndim not in (3, 4) or len(arr) == 0:
-        raise ValueError(f"frames must be (n, H, W) or (n, H, W, 3), got {arr.shape}.")
-    frames8 = [to_uint8(f.astype(np.float32) if f.dtype == bool else f) for f in arr]
-    if path.suffix.lower() == ".gif":
-        from PIL import Image
-        images = [Image.fromarray(f) for f in frames8]
-        images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
-    elif path.suffix.lower() == ".avi":
-        h, w = frames8[0].shape[:2]
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h), isColor=True)
-        for f in frames8:
-            writer.write(cv2.cvtColor(f, cv2.COLOR_GRAY2BGR) if f.ndim == 2 else cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-        writer.release()
-    else:
-        raise ValueError(f"{path.suffix!r}: write .gif or .avi.")
-    return path

@@ -10,7 +10,6 @@ import shutil
 import threading
 
 import pytest
-
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -111,7 +110,8 @@ def test_every_slider_moves_the_picture(browser, site, page):
         assert moved_readout != readout, f"{page} slider {n}: readout stayed {readout!r}"
         assert moved_srcs != srcs, f"{page} slider {n}: picture did not change"
         loaded = browser.execute_script(
-            "return [...arguments[0].querySelectorAll('.mflib-slider-img')].every(i => i.complete && i.naturalWidth > 0)",
+            "return [...arguments[0].querySelectorAll('.mflib-slider-img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)",
             root)
         assert loaded, f"{page} slider {n}: new frame failed to load"
         ARTIFACTS.mkdir(exist_ok=True)

@@ -12,7 +12,6 @@ import pytest
 from mflib import datasets
 from mflib.datasets import DataCorruptError, DataNotFoundError
 
-
 # -- Olivetti ------------------------------------------------------------------
 
 def test_olivetti_matches_scikit_learn(data_dir, tmp_path, monkeypatch):
@@ -165,60 +164,7 @@ def test_cdnet_incomplete_or_corrupt_folder(data_dir, tmp_path, monkeypatch):
         datasets.cdnet(frames=[700])
 
 
-# -- video files ---------------------------------------------------------------
-
-def test_load_video_matches_opencv(data_dir):
-    path = data_dir / "videos" / "escalator.avi"
-    frames = datasets.load_video(path, grayscale=True)
-    assert frames.shape == (198, 130, 160) and frames.dtype == np.uint8
-    cap = cv2.VideoCapture(str(path))
-    ok, first = cap.read()
-    cap.release()
-    np.testing.assert_array_equal(frames[0], cv2.cvtColor(first, cv2.COLOR_BGR2GRAY))
-
-
-def test_load_video_range_resize_and_registry_name(data_dir):
-    frames = datasets.load_video("videos/shop.avi", start=10, stop=30, step=5, size=(96, 72))
-    assert frames.shape == (4, 72, 96, 3)
-
-
-@pytest.mark.parametrize("make, match", [
-    (lambda p, src: p.write_bytes(np.random.default_rng(0).bytes(20000)), "cannot open"),
-    (lambda p, src: p.write_bytes(src.read_bytes()[:120000]), "truncated or corrupt"),
-    (lambda p, src: p.write_bytes(b""), "cannot open"),
-])
-def test_load_video_broken_files_raise_cleanly(data_dir, tmp_path, make, match):
-    bad = tmp_path / "bad.avi"
-    make(bad, data_dir / "videos" / "escalator.avi")
-    with pytest.raises(ValueError, match=match):
-        datasets.load_video(bad)
-
-
-def test_load_video_scrambled_middle_never_crashes(data_dir, tmp_path):
-    raw = bytearray((data_dir / "videos" / "escalator.avi").read_bytes())
-    rng = np.random.default_rng(1)
-    idx = rng.integers(4096, len(raw), 3000)
-    for i in idx:
-        raw[i] = rng.integers(0, 256)
-    bad = tmp_path / "scrambled.avi"
-    bad.write_bytes(bytes(raw))
-    try:                                  # decoding may survive the damage or refuse it...
-        frames = datasets.load_video(bad)
-        assert frames.ndim == 4 and frames.shape[0] > 0
-    except ValueError as exc:             # ...but never by killing this process
-        assert str(bad) in str(exc)
-
-
-def test_load_video_bad_arguments(data_dir, tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        datasets.load_video(tmp_path / "nope.avi")
-    with pytest.raises(ValueError, match="start"):
-        datasets.load_video("videos/shop.avi", start=5, stop=5)
-    with pytest.raises(ValueError, match="no frame"):
-        datasets.load_video("videos/shop.avi", start=1000)
-
-
-# -- images ----------------------------------------------------------------------
+# -- images shipped with scikit-learn -----------------------------------------------
 
 def test_sample_image_and_gray():
     img = datasets.sample_image("china")
@@ -228,34 +174,6 @@ def test_sample_image_and_gray():
     assert gray.shape == (427, 640)
     with pytest.raises(ValueError, match="choose 'china' or 'flower'"):
         datasets.sample_image("cat")
-
-
-def test_load_image_png_rgb_order_16bit_and_alpha(tmp_path):
-    rgb = np.zeros((4, 5, 3), np.uint8)
-    rgb[..., 0] = 255                                               # red
-    cv2.imwrite(str(tmp_path / "red.png"), rgb[..., ::-1])
-    img = datasets.load_image(tmp_path / "red.png")
-    np.testing.assert_array_equal(img[0, 0], [1.0, 0.0, 0.0])
-    np.testing.assert_allclose(datasets.load_image(tmp_path / "red.png", grayscale=True), 0.299)
-
-    deep = np.full((3, 3), 65535 // 2, np.uint16)
-    cv2.imwrite(str(tmp_path / "deep.png"), deep)
-    np.testing.assert_allclose(datasets.load_image(tmp_path / "deep.png", grayscale=True), 0.5, atol=1e-4)
-
-    bgra = np.zeros((2, 2, 4), np.uint8)                            # black, half transparent
-    bgra[..., 3] = 128
-    cv2.imwrite(str(tmp_path / "alpha.png"), bgra)
-    np.testing.assert_allclose(datasets.load_image(tmp_path / "alpha.png"), 1 - 128 / 255)
-
-
-def test_load_image_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        datasets.load_image(tmp_path / "missing.png")
-    (tmp_path / "junk.png").write_bytes(b"definitely not an image")
-    with pytest.raises(ValueError, match="cannot be decoded"):
-        datasets.load_image(tmp_path / "junk.png")
-    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
-        datasets.to_gray(np.zeros((2, 2)))
 
 
 def test_relative_mflib_data_resolves_from_repo_root(data_dir, tmp_path, monkeypatch):

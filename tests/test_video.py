@@ -1,10 +1,8 @@
 import numpy as np
 import pytest
-from PIL import Image
 
-from mflib import datasets
-from mflib.video import (cdnet_fmeasure, check_frames, decompose, foreground_masks, frames_to_matrix,
-                         matrix_to_frames, write_animation)
+from mflib.io import load_video
+from mflib.video import cdnet_fmeasure, decompose, foreground_masks, frames_to_matrix, matrix_to_frames
 
 rng = np.random.default_rng(0)
 
@@ -92,7 +90,7 @@ def test_bad_threshold_and_filters():
 
 
 def test_pipeline_on_a_real_clip(data_dir):
-    frames = datasets.load_video(data_dir / "videos" / "escalator.avi", grayscale=True)
+    frames = load_video(data_dir / "videos" / "escalator.avi", grayscale=True)
     masks = foreground_masks(frames)
     share = masks.mean()
     assert 0.005 < share < 0.3          # people move on the escalator; most of the scene does not
@@ -106,28 +104,12 @@ def test_broken_video_files_give_clear_errors(data_dir, tmp_path, make, match):
     bad = tmp_path / "broken.avi"
     make(bad, data_dir / "videos" / "escalator.avi")
     with pytest.raises(ValueError, match=match):
-        foreground_masks(datasets.load_video(bad, grayscale=True))
-
-
-def test_write_gif_and_avi_round_trip(tmp_path):
-    frames, truth = synthetic_video(n=6, h=16, w=20)
-    gif = write_animation(tmp_path / "fg.gif", truth, fps=10)
-    with Image.open(gif) as im:
-        assert im.n_frames == 6 and im.size == (20, 16)
-    avi = write_animation(tmp_path / "fg.avi", frames, fps=10)
-    back = datasets.load_video(avi, grayscale=True)
-    assert back.shape == (6, 16, 20)
-    np.testing.assert_allclose(back / 255, frames, atol=0.08)       # MJPEG is lossy
-    with pytest.raises(FileExistsError, match="exists"):
-        write_animation(gif, truth)
-    with pytest.raises(ValueError, match=".gif or .avi"):
-        write_animation(tmp_path / "fg.mp3", truth)
+        foreground_masks(load_video(bad, grayscale=True))
 
 
 def test_uint8_frames_are_scaled_like_floats():
     frames, _ = synthetic_video(n=30)
     frames8 = np.round(frames * 255).astype(np.uint8)
-    assert check_frames(frames8) is frames8 or check_frames(frames8).dtype == np.uint8
     a = decompose(frames8)
     b = decompose(frames8.astype(np.float32) / 255)
     assert a.background.dtype == np.float32

@@ -1,0 +1,114 @@
+"""Image conversion in one place: value ranges, 8-bit mapping, luminance, encoding.
+
+Imported by the plotting, slider and file helpers; it needs neither matplotlib
+nor a display, so importing :mod:`mflib.sliders` stays light.
+"""
+
+import cv2
+import numpy as np
+
+from ._validation import check_matrix
+
+_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
+
+def _as_stack(images):
+    """Return a list of validated float images, each (H, W) or (H, W, 3).
+
+    An ndarray is one image when it is 2-D or (H, W, 3), otherwise a stack
+    along its first axis; any other sequence is a list of images.
+    """
+    if isinstance(images, np.ndarray):
+        single = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] == 3)
+        images = [images] if single else list(images)
+    if len(images) == 0:
+        raise ValueError("images is empty; pass at least one image.")
+    return [check_matrix(im, f"images[{i}]", ndim=(2, 3), dtype=np.float64)
+            for i, im in enumerate(images)]
+def value_range(images, vmin=None, vmax=None, symmetric=False):
+    """Return the shared ``(vmin, vmax)`` of a collection of images.
+
+    Parameters
+    ----------
+    images : sequence of ndarray
+        The images that will share one colour scale.
+    vmin, vmax : float, optional
+        Fixed limits; the missing ones are taken from the data.
+    symmetric : bool
+        Centre the range at zero, ``(-a, a)`` with ``a = max |x|`` (for signed
+        images such as eigenfaces).
+
+    Returns
+    -------
+    (float, float)
+    """
+    stack = _as_stack(images)
+    if symmetric:
+        a = max(float(np.abs(im).max()) for im in stack) if vmax is None else abs(vmax)
+        a = a or 1.0
+        return -a, a
+    lo = min(float(im.min()) for im in stack) if vmin is None else float(vmin)
+    hi = max(float(im.max()) for im in stack) if vmax is None else float(vmax)
+    if hi <= lo:  # a constant image still needs a non-empty range
+        hi = lo + 1.0
+    return lo, hi
+def to_uint8(img, vmin=None, vmax=None):
+    """Map an image to ``uint8`` with ``vmin -> 0`` and ``vmax -> 255`` (clipped).
+
+    Parameters
+    ----------
+    img : array-like, shape (H, W) or (H, W, 3)
+    vmin, vmax : float, optional
+        Defaults: ``0`` and ``1`` for floating images already in ``[0, 1]``,
+        otherwise the image's own minimum and maximum.
+
+    Returns
+    -------
+    ndarray of uint8
+
+    Examples
+    --------
+    >>> to_uint8(np.array([[0.0, 0.5, 1.0]]))
+    array([[  0, 128, 255]], dtype=uint8)
+    """
+    arr = np.asarray(img)
+    if arr.dtype == np.uint8 and vmin is None and vmax is None:
+        return arr
+    arr = check_matrix(arr, "img", ndim=(2, 3), dtype=np.float32)
+    if vmin is None and vmax is None and arr.min() >= 0 and arr.max() <= 1:
+        vmin, vmax = 0.0, 1.0
+    lo, hi = value_range([arr], vmin, vmax)
+    scaled = (arr - lo) * (255.0 / (hi - lo))
+    return np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
+def encode_image(img, fmt="png", quality=85):
+    """Encode an image as PNG, JPEG or WebP bytes.
+
+    Parameters
+    ----------
+    img : ndarray, shape (H, W) or (H, W, 3)
+        Grayscale or RGB; ``uint8``, or floats in ``[0, 1]``.
+    fmt : {"png", "jpeg", "webp"}
+    quality : int
+        1..100, for the lossy formats.
+
+    Returns
+    -------
+    bytes
+    """
+    if fmt not in _FORMATS:
+        raise ValueError(f"fmt={fmt!r} is not supported; use one of {sorted(_FORMATS)}.")
+    arr = to_uint8(img)
+    if arr.ndim == 3:
+        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR
+    params = {"jpeg": [cv2.IMWRITE_JPEG_QUALITY, int(quality)],
+              "webp": [cv2.IMWRITE_WEBP_QUALITY, int(quality)],
+              "png": [cv2.IMWRITE_PNG_COMPRESSION, 6]}[fmt]
+    ok, buf = cv2.imencode(_FORMATS[fmt], np.ascontiguousarray(arr), params)
+    if not ok:
+        raise RuntimeError(f"OpenCV could not encode a {arr.shape} image as {fmt}.")
+    return buf.tobytes()
+def to_gray(rgb):
+    """Luminance of an RGB image (ITU-R BT.601 weights, as OpenCV and PIL use)."""
+    rgb = np.asarray(rgb, dtype=np.float64)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"to_gray needs an (H, W, 3) RGB image, got shape {rgb.shape}.")
+    return rgb @ np.array([0.299, 0.587, 0.114])
