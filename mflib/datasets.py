@@ -14,6 +14,7 @@ file is reported instead of silently giving wrong numbers.
 
 import hashlib
 import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -75,10 +76,11 @@ def _verify_file(path, accepted, url):
 
 def _verify_folder(folder, manifest, url):
     """Check every file listed in ``data/checksums/<manifest>`` under ``folder``."""
-    base = folder.parent.parent  # manifest paths start at "<category>/<video>/"
     for line in (REPO_DATA / "checksums" / manifest).read_text().splitlines():
         digest, rel = line.split(maxsplit=1)
-        path = base / rel
+        parts = Path(rel).parts   # a manifest may name files from an outer folder ("baseline/highway/...")
+        inner = parts[parts.index(folder.name) + 1:] if folder.name in parts[:-1] else parts
+        path = folder.joinpath(*inner)
         if not path.is_file():
             raise DataNotFoundError(
                 f"{path} is missing from {folder}: the folder is incomplete. Restore it from {url} "
@@ -131,33 +133,114 @@ def fetch(relpath):
                 f"{relpath} was not found: looked for {local} because MFLIB_DATA="
                 f"{os.environ['MFLIB_DATA']}. Put the data there (download it from {url}), or "
                 "unset MFLIB_DATA to let mflib download and cache it.")
-        _download(relpath, url, local)
+        _download(relpath, url, local, accepted)
+    else:
+        _verify(local, accepted, url)
+    return local
+
+
+class _Progress:
+    """A download progress line for notebooks: updated in place, removed when done.
+
+    pooch drives it like a tqdm bar (``total``, ``update``, ``reset``, ``close``).
+    It writes through IPython's display system, never to stderr (the book build
+    treats stderr as an error); outside IPython it stays silent.
+    """
+
+    def __init__(self, name):
+        self.name, self.total, self.done, self._handle, self._shown = name, 0, 0, None, -1
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+            if get_ipython() is not None:
+                self._handle = display(self._text(), display_id=True)
+        except ImportError:
+            pass
+
+    def _text(self):
+        from IPython.display import HTML
+        size = f"{self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB" if self.total else f"{self.done / 1e6:.1f} MB"
+        return HTML(f"<small>Downloading {self.name}: {size}</small>")
+
+    def update(self, n):
+        self.done += n
+        percent = int(100 * self.done / self.total) if self.total else self.done >> 20
+        if self._handle is not None and percent != self._shown:   # redraw about 100 times at most
+            self._shown = percent
+            self._handle.update(self._text())
+
+    def reset(self):
+        self.done = 0
+
+    def close(self):
+        if self._handle is not None:
+            from IPython.display import HTML
+            self._handle.update(HTML(""))
+
+
+def _source_url(url):
+    """``url``, or the same path on ``MFLIB_MIRROR_URL`` (a server with the original URL paths)."""
+    mirror = os.environ.get("MFLIB_MIRROR_URL")
+    if not mirror:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(url)
+    return mirror.rstrip("/") + urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def _download(relpath, url, local, accepted):
+    """Download ``url`` into the cache at ``local``, verified before it enters the cache.
+
+    The file (or the unzipped folder) lands in a staging folder first; only a
+    copy whose checksums match is moved into place, so a corrupt or changed
+    download never poisons the cache. Offline, it fails within seconds.
+    """
+    import logging
+    import shutil
+
+    import pooch
+    source = _source_url(url)
+    is_zip = url.endswith(".zip")
+    local.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".download-", dir=local.parent))
+    # pooch can check one hash itself; with several accepted copies we check after it.
+    known = accepted[0] if len(accepted) == 1 and not accepted[0].startswith("manifest:") else None
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)          # pooch logs "Downloading ..." to stderr at INFO
+    try:
+        try:
+            pooch.retrieve(source, known_hash=known and f"sha256:{known}",
+                           fname=local.name + (".zip" if is_zip else ""), path=staging,
+                           downloader=pooch.HTTPDownloader(progressbar=_Progress(relpath),
+                                                           timeout=DOWNLOAD_TIMEOUT),
+                           processor=pooch.Unzip(extract_dir=".") if is_zip else None)
+        except ValueError as exc:             # pooch's hash mismatch
+            raise DataCorruptError(
+                f"the download of {relpath} from {source} is corrupt or has been changed ({exc}); "
+                "nothing was cached. Try again later, or download it by hand and set MFLIB_DATA.") from None
+        except Exception as exc:
+            raise DataNotFoundError(
+                f"{relpath} is not available: it is not in the cache {local.parent} and downloading "
+                f"{source} failed ({type(exc).__name__}: {exc}). Connect to the internet and try again, "
+                f"or download it by hand to {local}, or set MFLIB_DATA to a folder that holds "
+                f"{relpath} (e.g. the course's offline mirror: MFLIB_DATA=../shared/data).") from None
+        staged = staging / local.name
+        if not staged.exists():
+            raise DataCorruptError(f"the download from {source} did not contain {relpath}; "
+                                   "the source may have changed its layout.")
+        _verify(staged, accepted, url)
+        os.replace(staged, local)
+    finally:
+        logger.setLevel(level)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _verify(local, accepted, url):
     if accepted[0].startswith("manifest:"):
         _verify_folder(local, accepted[0].split(":", 1)[1], url)
     else:
         _verify_file(local, accepted, url)
-    return local
-
-
-def _download(relpath, url, local):
-    """Download ``url`` into the cache at ``local`` (unzipping folders), failing fast offline."""
-    import pooch
-    local.parent.mkdir(parents=True, exist_ok=True)
-    is_zip = url.endswith(".zip")
-    try:
-        pooch.retrieve(url, known_hash=None, fname=local.name + (".zip" if is_zip else ""),
-                       path=local.parent, progressbar=False,
-                       downloader=pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT),
-                       processor=pooch.Unzip(extract_dir=".") if is_zip else None)
-    except Exception as exc:
-        raise DataNotFoundError(
-            f"{relpath} is not available: it is not in the cache {local.parent} and downloading "
-            f"{url} failed ({type(exc).__name__}: {exc}). Connect to the internet and try again, "
-            f"or download it by hand to {local}, or set MFLIB_DATA to a folder that holds "
-            f"{relpath} (e.g. the course's offline mirror: MFLIB_DATA=../shared/data).") from None
-    if not local.exists():
-        raise DataCorruptError(f"the download from {url} did not contain {relpath}; "
-                               "the source may have changed its layout.")
 
 
 # -- Olivetti faces -----------------------------------------------------------
@@ -288,3 +371,68 @@ def sample_image(name="china", *, grayscale=False):
         raise ValueError(f"sample image {name!r} does not exist; choose 'china' or 'flower'.")
     img = load_sample_image(f"{name}.jpg").astype(np.float64) / 255.0
     return to_gray(img) if grayscale else img
+
+
+# -- MovieLens 100k ---------------------------------------------------------------
+
+ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+                 "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+                 "Romance", "Sci-Fi", "Thriller", "War", "Western")
+
+
+def _read_ratings(path):
+    """A GroupLens ratings file: tab-separated user, item, rating, timestamp -> int64 (n, 4)."""
+    raw = path.read_bytes()
+    try:
+        values = np.array(raw.split(), dtype=np.int64)   # whitespace-split: 10x faster than loadtxt
+    except ValueError as exc:
+        raise DataCorruptError(f"{path} cannot be read as tab-separated ratings ({exc}); "
+                               "delete the folder and load again.") from None
+    if values.size % 4 or values.size // 4 != raw.count(b"\n"):
+        raise DataCorruptError(f"{path} does not have 4 numbers (user, item, rating, timestamp) "
+                               "on every line; the file is damaged: delete it and load again.")
+    return values.reshape(-1, 4)
+
+
+def movielens_100k():
+    """MovieLens 100k (GroupLens; Harper and Konstan, 2015): 100,000 ratings of 1,682 movies.
+
+    943 users each rated at least 20 movies with a whole number of stars from 1
+    to 5, between September 1997 and April 1998. Ids are GroupLens's, from 1.
+
+    Returns
+    -------
+    Bunch
+        ``data`` int64 (100000, 2): (user id, item id) of each rating;
+        ``target`` float64 (100000,): the ratings; ``timestamp`` int64
+        (100000,): seconds since 1970; ``titles`` str array (1682,) with the
+        title of item ``i`` at ``titles[i - 1]``; ``genres`` bool (1682, 19),
+        columns named by ``genre_names``; ``folds``: the five official splits
+        ``u1`` ... ``u5`` (disjoint test sets of 20,000 ratings, each with the
+        other 80,000 for training), a list of Bunches with ``X_train``,
+        ``y_train``, ``X_test``, ``y_test``; ``splits``: the same for
+        ``"ua"`` and ``"ub"`` (10 test ratings per user) besides ``"u1"``...
+
+    Examples
+    --------
+    >>> ml = movielens_100k()  # doctest: +SKIP
+    >>> ml.data.shape, ml.folds[0].X_test.shape  # doctest: +SKIP
+    ((100000, 2), (20000, 2))
+    """
+    folder = fetch("movielens/ml-100k")
+    ratings = _read_ratings(folder / "u.data")
+    # u.item is Latin-1 text: id|title|release date|video date|IMDb URL|19 genre flags
+    rows = [line.split("|") for line in (folder / "u.item").read_text(encoding="latin-1").splitlines() if line]
+    if any(len(r) != 5 + len(ML100K_GENRES) for r in rows):
+        raise DataCorruptError(f"{folder / 'u.item'} does not have 24 '|'-separated fields on every line.")
+    titles = np.array([r[1] for r in rows])
+    genres = np.array([[f == "1" for f in r[5:]] for r in rows])
+    splits = {}
+    for name in ("u1", "u2", "u3", "u4", "u5", "ua", "ub"):
+        train, test = (_read_ratings(folder / f"{name}.{part}") for part in ("base", "test"))
+        splits[name] = Bunch(X_train=train[:, :2], y_train=train[:, 2].astype(np.float64),
+                             X_test=test[:, :2], y_test=test[:, 2].astype(np.float64), name=name)
+    return Bunch(data=ratings[:, :2], target=ratings[:, 2].astype(np.float64), timestamp=ratings[:, 3],
+                 titles=titles, genres=genres, genre_names=list(ML100K_GENRES),
+                 folds=[splits[f"u{k}"] for k in range(1, 6)], splits=splits,
+                 DESCR="MovieLens 100k (GroupLens): 100,000 ratings 1-5 by 943 users of 1,682 movies.")
