@@ -1,46 +1,62 @@
 """Robust PCA by principal component pursuit (PCP).
 
-Split a matrix into low-rank plus sparse, ``M = L + S``, by solving
+Split a matrix into low-rank plus sparse, ``M = L + S``, by solving the convex
+problem (principal component pursuit, Candes, Li, Ma and Wright, 2011)
 
     minimize ||L||_* + lam ||S||_1   subject to   L + S = M
 
-(Candes, Li, Ma and Wright, 2011) with the inexact augmented Lagrange
-multiplier method (Lin, Chen and Ma, 2010). The two proximal steps are
-:func:`shrink` (soft thresholding, for the l1 norm) and :func:`svt`
-(singular value thresholding, for the nuclear norm).
+with an algorithm: the inexact augmented Lagrange multiplier method (Lin, Chen
+and Ma, 2010), i.e. ADMM on the augmented Lagrangian
+
+    l(L, S, Y; mu) = ||L||_* + lam ||S||_1 + <Y, M - L - S> + mu/2 ||M - L - S||_F^2.
+
+Its two proximal steps are :func:`shrink` (soft thresholding, for the l1 norm)
+and :func:`svt` (singular value thresholding, for the nuclear norm).
 
 Speed comes from never computing a full SVD: the rank of ``L`` is predicted
 from the previous iteration and only that many singular triplets (plus a
-margin) are computed, by a randomized SVD. Everything runs in float32 with
-in-place updates, so a 76,800 x 1,231 video matrix fits in a few arrays.
+margin) are computed by a randomized SVD, so ``RobustPCA`` approximates the
+exact PCP solution (the chapter measures how closely).
 """
 
-import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.extmath import randomized_svd
+import warnings
+from numbers import Integral, Real
 
-from ._validation import check_matrix, check_positive_int
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.extmath import randomized_svd
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+FLOATS = (np.float32, np.float64)
 
 
 def shrink(X, tau, out=None):
     """Soft thresholding ``sign(x) max(|x| - tau, 0)``, the proximal map of ``tau ||.||_1``.
 
+    ``out`` may be ``X`` itself (in place): the signs are read before it is overwritten.
+
     Examples
     --------
     >>> shrink(np.array([-3.0, -0.5, 0.0, 2.0]), 1.0)
     array([-2., -0.,  0.,  1.])
+    >>> x = np.array([-3.0, -0.5, 2.0])
+    >>> shrink(x, 1.0, out=x) is x, x
+    (True, array([-2., -0.,  1.]))
     """
     X = np.asarray(X)
-    if tau < 0:
+    if not tau >= 0:
         raise ValueError(f"tau must be >= 0, got {tau}.")
+    sign = np.sign(X)                       # before `out` (possibly X) is overwritten
     out = np.abs(X, out=out)
     out -= tau
     np.maximum(out, 0, out=out)
-    out *= np.sign(X)
+    out *= sign
     return out
 
 
-def svt(X, tau, rank=None, random_state=0):
+def svt(X, tau, rank=None, random_state=0, n_iter=4):
     """Singular value thresholding ``U shrink(Sigma, tau) V^T``, the proximal map of ``tau ||.||_*``.
 
     Parameters
@@ -49,15 +65,22 @@ def svt(X, tau, rank=None, random_state=0):
     tau : float
         Threshold subtracted from every singular value.
     rank : int, optional
-        Compute only this many leading singular triplets (randomized); exact
-        when ``rank`` exceeds the number of singular values above ``tau``.
+        ``None``: a full SVD (LAPACK), exact up to round-off. An int: only the
+        ``rank`` leading singular triplets, by a randomized SVD with ``n_iter``
+        power iterations (Halko, Martinsson and Tropp, 2011). That is an
+        approximation: exact (up to round-off) only when ``X`` has rank at most
+        ``rank``, otherwise accurate to roughly ``(sigma_{rank+1}/sigma_i)^(2 n_iter + 1)``
+        relative to each ``sigma_i``; and if all ``rank`` values exceed ``tau``,
+        further values above ``tau`` are missed (``n_kept == rank`` signals it).
     random_state : int
+    n_iter : int
+        Power iterations of the randomized SVD.
 
     Returns
     -------
     L : ndarray, shape (m, n)
     n_kept : int
-        Number of singular values above ``tau``.
+        Number of computed singular values above ``tau``.
 
     Examples
     --------
@@ -68,7 +91,7 @@ def svt(X, tau, rank=None, random_state=0):
     if rank is None or rank >= min(X.shape):
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
     else:
-        U, s, Vt = randomized_svd(X, n_components=rank, n_oversamples=10, n_iter=2,
+        U, s, Vt = randomized_svd(X, n_components=rank, n_oversamples=10, n_iter=n_iter,
                                   random_state=random_state)
     kept = int(np.sum(s > tau))
     L = (U[:, :kept] * (s[:kept] - tau).astype(X.dtype)) @ Vt[:kept]
@@ -80,33 +103,59 @@ def _spectral_norm(X, random_state=0):
                                 random_state=random_state)[1][0])
 
 
-class RobustPCA(BaseEstimator):
-    """Principal component pursuit: ``M = L + S`` with ``L`` low-rank and ``S`` sparse.
+def _check_dtype(dtype):
+    """The working float dtype, or a clear error (``None``: keep float32 input, else float64)."""
+    if dtype is None:
+        return None
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in [np.dtype(f) for f in FLOATS]:
+        raise ValueError(f"dtype={dtype!r} is not supported: robust PCA works in floating point; "
+                         "pass dtype=np.float32, np.float64 or None (keep float32 input, else float64).")
+    return dt.type
+
+
+class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Principal component pursuit: ``X = L + S`` with ``L`` low-rank and ``S`` sparse.
+
+    Solved by the inexact augmented Lagrange multiplier method (ADMM) with
+    partial SVDs. Rows of ``X`` are samples (for a video: frames), columns are
+    features (pixels). After fitting, :meth:`transform` gives the coefficients of
+    new rows on the row space of ``L`` (least squares, like PCA without centring).
 
     Parameters
     ----------
     lam : float, optional
-        Weight of ``||S||_1``; default ``1 / sqrt(max(m, n))``, the value for
-        which Candes et al. prove exact recovery.
+        Weight of ``||S||_1``; default ``1 / sqrt(max(m, n))``, the value of
+        Candes et al.'s recovery theorem.
     tol : float, optional
-        Stop when ``||M - L - S||_F / ||M||_F < tol``; default 1e-7 in float64
+        Stop when ``||X - L - S||_F / ||X||_F < tol``; default 1e-7 in float64
         and 1e-5 in float32 (about what its precision allows).
     max_iter : int
-        Maximum number of iterations.
+        Maximum number of iterations; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        is issued if it is reached before ``tol``.
     rho : float
         Growth factor of the penalty ``mu`` per iteration (> 1).
-    dtype : numpy dtype
-        Working precision; float32 halves memory and time on large matrices.
+    dtype : {None, numpy.float32, numpy.float64}
+        Working precision. ``None`` keeps float32 input in float32 and works in
+        float64 otherwise; float32 halves memory and time on large matrices.
     random_state : int
         Seed of the randomized partial SVDs.
 
     Attributes
     ----------
-    low_rank_ : ndarray, shape (m, n)
-    sparse_ : ndarray, shape (m, n)
+    low_rank_ : ndarray, shape (n_samples, n_features)
+    sparse_ : ndarray, shape (n_samples, n_features)
+    components_ : ndarray, shape (rank_, n_features)
+        Orthonormal basis of the row space of ``low_rank_``.
     n_iter_ : int
     rank_ : int
         Rank of ``low_rank_``.
+    lam_ : float
+        The ``lam`` used.
+    n_features_in_ : int
     history_ : dict of lists
         Per iteration: ``"residual"`` (relative constraint violation),
         ``"rank"`` (of L) and ``"nnz"`` (fraction of non-zeros in S).
@@ -116,13 +165,23 @@ class RobustPCA(BaseEstimator):
     >>> rng = np.random.default_rng(0)
     >>> L0 = rng.standard_normal((100, 3)) @ rng.standard_normal((3, 80))
     >>> S0 = np.where(rng.random((100, 80)) < 0.05, 10.0, 0.0)
-    >>> model = RobustPCA(dtype=np.float64).fit(L0 + S0)
+    >>> model = RobustPCA().fit(L0 + S0)
     >>> model.rank_, bool(np.allclose(model.low_rank_, L0, atol=1e-3))
     (3, True)
+    >>> model.transform(L0[:2]).shape
+    (2, 3)
     """
 
-    def __init__(self, lam=None, *, tol=None, max_iter=200, rho=1.5, dtype=np.float32,
-                 random_state=0):
+    _parameter_constraints = {
+        "lam": [None, Interval(Real, 0, None, closed="neither")],
+        "tol": [None, Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "rho": [Interval(Real, 1, None, closed="neither")],
+        "dtype": "no_validation",       # checked by _check_dtype, with a message naming the fix
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, lam=None, *, tol=None, max_iter=200, rho=1.5, dtype=None, random_state=0):
         self.lam = lam
         self.tol = tol
         self.max_iter = max_iter
@@ -130,58 +189,80 @@ class RobustPCA(BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
 
-    def fit(self, M, y=None):
-        """Decompose ``M``; sets ``low_rank_``, ``sparse_``, ``n_iter_`` and ``history_``."""
-        M = check_matrix(M, "M", dtype=self.dtype)
-        if min(M.shape) < 2:
-            raise ValueError(f"M has shape {M.shape}: robust PCA needs at least 2 rows and 2 columns "
-                             "(for a video: at least two frames).")
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Decompose ``X``; sets ``low_rank_``, ``sparse_``, ``components_``, ``n_iter_`` and ``history_``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+            At least 2 x 2, finite, not all zero.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        dtype = _check_dtype(self.dtype)
+        X = validate_data(self, X, dtype=dtype or [np.float64, np.float32], ensure_min_samples=2, ensure_min_features=2)
+        seed = self.random_state if isinstance(self.random_state, Integral) else 0
+        L, S, lam, history = self._pcp(X, seed)
+        self.low_rank_, self.sparse_, self.lam_, self.history_ = L, S, lam, history
+        self.n_iter_, self.rank_ = len(history["residual"]), history["rank"][-1]
+        self.components_ = np.linalg.svd(L, full_matrices=False)[2][:self.rank_].astype(X.dtype)
+        self._n_features_out = self.rank_
+        return self
+
+    def _pcp(self, M, seed):
         m, n = M.shape
         lam = 1 / np.sqrt(max(m, n)) if self.lam is None else float(self.lam)
-        if not lam > 0:
-            raise ValueError(f"lam must be positive, got {self.lam}.")
-        if not self.rho > 1:
-            raise ValueError(f"rho must be > 1, got {self.rho}.")
-        check_positive_int(self.max_iter, "max_iter")
         tol = self.tol if self.tol is not None else (1e-7 if M.dtype == np.float64 else 1e-5)
         norm_M = float(np.linalg.norm(M))
         if norm_M == 0:
-            raise ValueError("M is all zeros: there is nothing to decompose.")
-
-        norm2 = _spectral_norm(M, self.random_state)
+            raise ValueError("X is all zeros: there is nothing to decompose.")
+        norm2 = _spectral_norm(M, seed)
         Y = M / max(norm2, float(np.abs(M).max()) / lam)      # dual start (Lin et al.)
         mu, mu_max = 1.25 / norm2, 1.25 / norm2 * 1e7
-        S = np.zeros_like(M)
-        work = np.empty_like(M)
-        sv = min(10, min(m, n))                                 # predicted rank (+ margin)
+        S, work = np.zeros_like(M), np.empty_like(M)
+        sv = min(10, m, n)                                      # predicted rank (+ margin)
         history = {"residual": [], "rank": [], "nnz": []}
-        for it in range(1, self.max_iter + 1):  # noqa: B007 (n_iter_ below)
-            # L-step: singular value thresholding of M - S + Y/mu
-            np.subtract(M, S, out=work)
+        for _ in range(self.max_iter):
+            np.subtract(M, S, out=work)                         # L-step: SVT of M - S + Y/mu
             work += Y * (1 / mu)
-            L, rank = svt(work, 1 / mu, rank=sv, random_state=self.random_state)
-            # Predict the rank needed next time: grow while every computed value survives.
-            sv = min(rank + 1, min(m, n)) if rank < sv else min(rank + max(1, round(0.05 * min(m, n))), min(m, n))
-            # S-step: soft thresholding of M - L + Y/mu
-            np.subtract(M, L, out=work)
+            L, rank = svt(work, 1 / mu, rank=sv, random_state=seed)
+            # next time: one more than needed, or grow by 5% while every computed value survives
+            sv = min(rank + 1 if rank < sv else rank + max(1, round(0.05 * min(m, n))), m, n)
+            np.subtract(M, L, out=work)                         # S-step: shrink M - L + Y/mu
             work += Y * (1 / mu)
             shrink(work, lam / mu, out=S)
-            # dual ascent on the constraint M = L + S
-            np.subtract(M, L, out=work)
+            np.subtract(M, L, out=work)                         # dual ascent on M = L + S
             work -= S
-            residual = float(np.linalg.norm(work)) / norm_M
+            history["residual"].append(float(np.linalg.norm(work)) / norm_M)
+            history["rank"].append(rank)
+            history["nnz"].append(np.count_nonzero(S) / S.size)
             Y += mu * work
             mu = min(mu * self.rho, mu_max)
-            history["residual"].append(residual)
-            history["rank"].append(rank)
-            history["nnz"].append(float(np.count_nonzero(S)) / S.size)
-            if residual < tol:
+            if history["residual"][-1] < tol:
                 break
-        self.low_rank_, self.sparse_ = L, S
-        self.n_iter_, self.rank_, self.lam_ = it, rank, lam
-        self.history_ = history
-        return self
+        else:
+            warnings.warn(f"RobustPCA stopped at max_iter={self.max_iter} with residual "
+                          f"{history['residual'][-1]:.2g} > tol={tol:.2g}; increase max_iter or tol.",
+                          ConvergenceWarning, stacklevel=3)
+        return L, S, lam, history
 
-    def fit_transform(self, M, y=None):
-        """Decompose ``M`` and return the low-rank part."""
-        return self.fit(M).low_rank_
+    def transform(self, X):
+        """Coefficients of the rows of ``X`` on ``components_`` (least squares), shape (n, rank_)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=self.components_.dtype, reset=False)
+        return X @ self.components_.T
+
+    def inverse_transform(self, C):
+        """Rows in feature space from coefficients: ``C @ components_``."""
+        check_is_fitted(self)
+        return np.asarray(C, dtype=self.components_.dtype) @ self.components_

@@ -1,5 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils.estimator_checks import check_estimator
 
 from mflib.rpca import RobustPCA, shrink, svt
 
@@ -23,6 +27,14 @@ def test_shrink_matches_formula_and_signs():
     assert shrink(np.array([1.0, 2.0, 3.0]), 0.5, out=out) is out
     with pytest.raises(ValueError, match="tau"):
         shrink(x, -1)
+
+
+def test_shrink_in_place_keeps_signs():
+    x = np.array([-3.0, -0.5, 2.0])
+    assert shrink(x, 1.0, out=x) is x
+    np.testing.assert_array_equal(x, [-2.0, 0.0, 1.0])          # not [2, 0, 1]
+    y = np.array([[-4.0, 1.5], [0.2, -1.0]], np.float32)
+    np.testing.assert_array_equal(shrink(y.copy(), 0.5, out=None), shrink(y, 0.5, out=y))
 
 
 def test_svt_thresholds_singular_values():
@@ -55,7 +67,7 @@ def test_exact_recovery_float64():
 
 def test_recovery_float32_and_history():
     L0, S0 = low_rank_plus_sparse(seed=1)
-    model = RobustPCA().fit(L0 + S0)
+    model = RobustPCA(dtype=np.float32).fit(L0 + S0)
     assert model.low_rank_.dtype == np.float32
     assert np.linalg.norm(model.low_rank_ - L0) / np.linalg.norm(L0) < 1e-4
     h = model.history_
@@ -73,13 +85,58 @@ def test_lambda_controls_the_split():
 
 
 @pytest.mark.parametrize("M, kwargs, match", [
-    (np.ones((1, 5)), {}, "at least 2"),
+    (np.ones((1, 5)), {}, "1 sample"),
+    (np.ones((5, 1)), {}, "1 feature"),
     (np.zeros((4, 4)), {}, "all zeros"),
     (np.full((4, 4), np.nan), {}, "NaN"),
-    (np.ones(4), {}, "2-D"),
-    (np.ones((4, 4)), {"lam": -1}, "lam must be positive"),
-    (np.ones((4, 4)), {"rho": 1.0}, "rho"),
+    (np.full((4, 4), np.inf), {}, "infinity"),
+    (np.ones(4), {}, "2D"),
+    (np.ones((4, 4)), {"lam": -1}, "'lam' parameter"),
+    (np.ones((4, 4)), {"rho": 1.0}, "'rho' parameter"),
+    (np.ones((4, 4)), {"max_iter": 0}, "'max_iter' parameter"),
+    (np.ones((4, 4)), {"dtype": int}, "floating point"),
+    (np.ones((4, 4)), {"dtype": "float16"}, "floating point"),
 ])
 def test_bad_input(M, kwargs, match):
     with pytest.raises(ValueError, match=match):
         RobustPCA(**kwargs).fit(M)
+
+
+def test_passes_scikit_learn_estimator_checks():
+    # every check passes: no expected failures to justify
+    results = check_estimator(RobustPCA(), on_fail=None, on_skip=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
+    assert not failed, failed
+    assert len(results) > 40
+
+
+def test_not_fitted_and_feature_count():
+    with pytest.raises(NotFittedError):
+        RobustPCA().transform(np.ones((2, 3)))
+    L0, S0 = low_rank_plus_sparse(m=60, n=40, r=2)
+    model = RobustPCA().fit(L0 + S0)
+    assert model.n_features_in_ == 40
+    assert model.components_.shape == (model.rank_, 40)
+    np.testing.assert_allclose(model.components_ @ model.components_.T, np.eye(model.rank_), atol=1e-10)
+    with pytest.raises(ValueError, match="40 features"):
+        model.transform(np.ones((3, 39)))
+    C = model.transform(model.low_rank_)                   # L is in the row space: projection is exact
+    np.testing.assert_allclose(model.inverse_transform(C), model.low_rank_, atol=1e-8)
+
+
+def test_convergence_warning_when_max_iter_is_hit():
+    L0, S0 = low_rank_plus_sparse(m=60, n=40, r=2)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = RobustPCA(max_iter=2).fit(L0 + S0)
+    assert model.n_iter_ == 2 and model.history_["residual"][-1] > 1e-3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)     # converged: silent
+        RobustPCA().fit(L0 + S0)
+
+
+def test_dtype_follows_the_input_by_default():
+    L0, S0 = low_rank_plus_sparse(m=60, n=40, r=2)
+    assert RobustPCA().fit((L0 + S0).astype(np.float32)).low_rank_.dtype == np.float32
+    assert RobustPCA().fit(L0 + S0).low_rank_.dtype == np.float64
+    assert RobustPCA().fit(np.round(10 * (L0 + S0)).astype(int)).low_rank_.dtype == np.float64
+    assert RobustPCA(dtype=np.float32).fit(L0 + S0).low_rank_.dtype == np.float32
