@@ -38,6 +38,13 @@ def test_build_has_no_warnings(built_book):
     assert not warnings, "\n".join(warnings)
 
 
+def test_every_chapter_was_executed_not_taken_from_a_cache(built_book):
+    """The test build starts from an empty cache: a change in mflib must reach the pages checked here."""
+    _, log = built_book
+    assert "Using cached notebook" not in log
+    assert log.count("Executed notebook in") == len(CHAPTERS), log[-3000:]
+
+
 def test_every_page_is_built(built_book):
     html, _ = built_book
     for page in PAGES:
