@@ -99,7 +99,8 @@ def test_every_slider_moves_the_picture(browser, site, page):
         control = root.find_element("css selector", "input[type=range]")
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", root)
         state = "return [arguments[0].querySelector('.mflib-slider-readout').textContent," \
-                " [...arguments[0].querySelectorAll('.mflib-slider-img')].map(i => i.src)]"
+                " [...arguments[0].querySelectorAll('.mflib-slider-img')].map(i => i.src)" \
+                ".concat([...arguments[0].querySelectorAll('.mflib-slider-canvas')].map(c => c.toDataURL()))]"
         readout, srcs = browser.execute_script(state, root)
         control.click()                                   # focus, as a reader's first touch
         key = Keys.ARROW_LEFT if control.get_attribute("value") == control.get_attribute("max") else Keys.ARROW_RIGHT
@@ -116,5 +117,34 @@ def test_every_slider_moves_the_picture(browser, site, page):
         assert loaded, f"{page} slider {n}: new frame failed to load"
         ARTIFACTS.mkdir(exist_ok=True)
         root.screenshot(str(ARTIFACTS / f"slider_{page.split('/')[-1]}_{n}.png"))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors {errors}"
+
+
+@pytest.mark.parametrize("page", ["notebooks/01_evd_to_svd", "notebooks/02_image_compression"])
+def test_lowrank_slider_reaches_random_k(browser, site, page):
+    """The every-k sliders: random positions, each redraws the canvas and names its k in the readout."""
+    import random
+
+    _open(browser, f"{site}/{page}.html")
+    roots = browser.find_elements("css selector", ".mflib-slider[data-kind=lowrank]")
+    assert roots, f"{page} has no every-k slider"
+    rng = random.Random(0)
+    for n, root in enumerate(roots):
+        control = root.find_element("css selector", "input[type=range]")
+        kmax, name = int(control.get_attribute("max")), control.get_attribute("aria-label")
+        assert kmax > 12, f"{page} slider {n}: only {kmax} positions"
+        seen = set()
+        for k in rng.sample(range(1, kmax + 1), 5):
+            readout, pictures = browser.execute_script(
+                "var r = arguments[0], input = r.querySelector('input[type=range]');"
+                "input.value = arguments[1]; input.dispatchEvent(new Event('input'));"
+                "return [r.querySelector('.mflib-slider-readout').textContent,"
+                " [...r.querySelectorAll('.mflib-slider-canvas')].map(c => c.toDataURL()).join()]", root, k)
+            assert f"{name} = {k}" in readout, f"{page} slider {n}: readout {readout!r} for {name} = {k}"
+            assert pictures not in seen, f"{page} slider {n}: picture unchanged at {name} = {k}"
+            seen.add(pictures)
+        ARTIFACTS.mkdir(exist_ok=True)
+        root.screenshot(str(ARTIFACTS / f"lowrank_{page.split('/')[-1]}_{n}.png"))
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors {errors}"
