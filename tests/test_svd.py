@@ -1,18 +1,22 @@
 import cv2
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import check_estimator
 from threadpoolctl import threadpool_info
 
 from mflib import datasets, io
-from mflib.sliders import slider
 from mflib.svd import (
     SVDCompressor,
     breakeven_rank,
+    dequantize,
     eckart_young_error,
     psnr,
+    quantize_factors,
+    randomized_svd,
     reconstruct,
     relative_error,
-    storage_cost,
+    storage_bytes,
     truncated_svd,
 )
 
@@ -24,80 +28,133 @@ def test_truncated_svd_matches_numpy_and_is_orthonormal():
     U, s, Vt = truncated_svd(A, 5)
     s_np = np.linalg.svd(A, compute_uv=False)
     assert U.shape == (30, 5) and s.shape == (5,) and Vt.shape == (5, 20)
-    assert U.dtype == s.dtype == Vt.dtype == np.float64
     np.testing.assert_allclose(s, s_np[:5])
     np.testing.assert_allclose(U.T @ U, np.eye(5), atol=1e-12)
     np.testing.assert_allclose(Vt @ Vt.T, np.eye(5), atol=1e-12)
     np.testing.assert_allclose(reconstruct(*truncated_svd(A, 20)), A, atol=1e-12)
-    # the rank-k part is unique up to signs of the singular vector pairs
-    U_np, _, Vt_np = np.linalg.svd(A, full_matrices=False)
-    np.testing.assert_allclose(reconstruct(U, s, Vt), (U_np[:, :5] * s_np[:5]) @ Vt_np[:5], atol=1e-12)
 
 
-def test_eckart_young_equality_for_truncated_svd():
+def test_eckart_young_equality_and_optimality():
     A = rng.standard_normal((40, 25))
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
     for k in (1, 3, 10, 25):
-        err = relative_error(A, reconstruct(U, s, Vt, k))
-        assert np.isclose(err, eckart_young_error(s, k))
-    assert eckart_young_error(s, 25) == 0.0
-    # any other rank-3 matrix does worse, e.g. a perturbed truncation
+        assert np.isclose(relative_error(A, reconstruct(U, s, Vt, k)), eckart_young_error(s, k))
     U3, s3, Vt3 = truncated_svd(A, 3)
     other = reconstruct(U3 + 0.01 * rng.standard_normal(U3.shape), s3, Vt3)
     assert relative_error(A, other) > eckart_young_error(s, 3)
 
 
+def test_randomized_svd_from_scratch():
+    # a photograph-like slowly decaying spectrum: power iterations matter
+    m, n, r = 120, 90, 90
+    Q1, _ = np.linalg.qr(rng.standard_normal((m, r)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((n, r)))
+    sig = 1.0 / np.arange(1, r + 1) ** 0.7
+    A = (Q1 * sig) @ Q2.T
+    best = eckart_young_error(sig, 10)
+    errs = [relative_error(A, reconstruct(*randomized_svd(A, 10, n_iter=q))) for q in range(4)]
+    assert all(e >= best - 1e-12 for e in errs)
+    assert errs[0] > errs[2] and errs[2] < 1.05 * best                # iterations close the gap
+    U, s, Vt = randomized_svd(A, 10, n_iter=2, random_state=3)
+    np.testing.assert_allclose(U.T @ U, np.eye(10), atol=1e-12)
+    assert np.all(s <= sig[:10] + 1e-12)                              # never above the true ones
+    np.testing.assert_array_equal(randomized_svd(A, 5)[1], randomized_svd(A, 5)[1])   # seeded
+    with pytest.raises(ValueError, match="n_iter"):
+        randomized_svd(A, 5, n_iter=-1)
+    with pytest.raises(ValueError, match="1 <= k <= 90"):
+        randomized_svd(A, 91)
+
+
+def test_bytes_and_breakeven():
+    assert storage_bytes((15, 25), 3) == 3 * 41 * 8
+    assert storage_bytes((15, 25), 3, np.float16) == 3 * 41 * 2
+    assert [breakeven_rank((427, 640), d) for d in ("float64", "float32", "float16")] == [31, 63, 127]
+    for shape, d in [((427, 640), "float32"), ((30, 7), "float16"), ((512, 512), "float64")]:
+        k = breakeven_rank(shape, d)
+        assert storage_bytes(shape, k, d) < shape[0] * shape[1] <= storage_bytes(shape, k + 1, d)
+    assert breakeven_rank((2, 2), "float64") == 0
+    assert breakeven_rank((5, 4), "uint8", pixel_bytes=8) == 4          # capped at the full rank
+
+
+def test_quantized_factors():
+    A = rng.random((40, 30))
+    U, s, Vt = truncated_svd(A, 6)
+    q = quantize_factors(U, s, Vt)
+    assert q["U"].dtype == np.int8 and q["nbytes"] == 6 * (40 + 30) + 6 * 4
+    exact = reconstruct(U, s, Vt)
+    err8 = relative_error(exact, dequantize(q))
+    err16 = relative_error(exact, dequantize(quantize_factors(U, s, Vt, bits=16)))
+    assert err8 < 0.01 and err16 < err8 / 100
+    with pytest.raises(ValueError, match="bits"):
+        quantize_factors(U, s, Vt, bits=4)
+
+
 def test_known_answers():
-    assert storage_cost((15, 25), 3) == 123
-    assert breakeven_rank((512, 512)) == 255
-    assert storage_cost((512, 512), 255) < 512 * 512 <= storage_cost((512, 512), 256)
-    assert breakeven_rank((2, 2)) == 0                      # rank 1 already costs 5 > 4 numbers
-    for shape in [(427, 640), (30, 7), (1, 9)]:
-        k = breakeven_rank(shape)
-        assert k * (sum(shape) + 1) < shape[0] * shape[1] <= (k + 1) * (sum(shape) + 1)
     assert np.isclose(psnr(np.zeros((2, 2)), np.full((2, 2), 0.1)), 20.0)
     assert psnr(np.ones(3), np.ones(3)) == float("inf")
     assert np.isclose(psnr(np.zeros(4), np.full(4, 25.5), peak=255), 20.0)
-    assert np.isclose(psnr(np.zeros(4), np.array([0.0, 0.0, 0.0, 0.2])), 10 * np.log10(100))
     assert np.isclose(relative_error(np.array([3.0, 4.0]), np.array([3.0, 0.0])), 0.8)
     assert np.isclose(eckart_young_error([4.0, 3.0], 1), 0.6)
 
 
-@pytest.mark.parametrize("mode", ["channels", "stacked"])
+def test_passes_scikit_learn_checks():
+    results = check_estimator(SVDCompressor(), on_fail=None, on_skip=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
+    assert not failed, failed
+    assert len(results) > 40
+
+
+def test_transformer_on_a_matrix():
+    X = rng.standard_normal((20, 12))
+    comp = SVDCompressor(n_components=4).fit(X)
+    Z = comp.transform(X)
+    assert Z.shape == (20, 4) and comp.n_features_in_ == 12
+    np.testing.assert_allclose(comp.inverse_transform(Z), reconstruct(*truncated_svd(X, 4)), atol=1e-12)
+    np.testing.assert_allclose(comp.reconstruct(), comp.inverse_transform(Z), atol=1e-12)
+    assert list(comp.get_feature_names_out()) == [f"svdcompressor{i}" for i in range(4)]
+    with pytest.raises(ValueError, match="12 features"):
+        comp.transform(X[:, :5])
+    with pytest.raises(ValueError, match="n_components=30 exceeds"):
+        SVDCompressor(n_components=30).fit(X)
+
+
+@pytest.mark.parametrize("mode", ["channels", "wide", "tall"])
 def test_compressor_rgb_modes(mode):
     img = rng.random((24, 30, 3))
-    comp = SVDCompressor(mode=mode).fit(img)
-    full = comp.max_rank_
-    assert full == 24
-    np.testing.assert_allclose(comp.reconstruct(full, clip=False), img, atol=1e-12)
+    comp = SVDCompressor(mode=mode, clip=(0.0, 1.0)).fit(img)
+    np.testing.assert_allclose(comp.reconstruct(comp.max_rank_, clip=False), img, atol=1e-12)
+    chans = [img[..., c] for c in range(3)]
     if mode == "channels":
         assert comp.singular_values_.shape == (3, 24)
         for c in range(3):
-            np.testing.assert_allclose(comp.singular_values_[c], np.linalg.svd(img[..., c], compute_uv=False))
-            expected = reconstruct(*truncated_svd(img[..., c], 4))
+            expected = reconstruct(*truncated_svd(chans[c], 4))
             np.testing.assert_allclose(comp.reconstruct(4, clip=False)[..., c], expected, atol=1e-12)
-        assert comp.storage(4) == 3 * 4 * (24 + 30 + 1)
-    else:
-        stacked = np.concatenate([img[..., c] for c in range(3)], axis=1)
-        assert comp.singular_values_.shape == (1, 24)
-        expected = reconstruct(*truncated_svd(stacked, 4))
+        assert comp.storage_bytes(4) == 3 * 4 * (24 + 30 + 1) * 8
+    elif mode == "wide":
+        expected = reconstruct(*truncated_svd(np.concatenate(chans, axis=1), 4))
         np.testing.assert_allclose(comp.reconstruct(4, clip=False)[..., 1], expected[:, 30:60], atol=1e-12)
-        assert comp.storage(4) == 4 * (24 + 90 + 1)
+        assert comp.storage_bytes(4, "float32") == 4 * (24 + 90 + 1) * 4
+    else:
+        assert comp.max_rank_ == 30
+        expected = reconstruct(*truncated_svd(np.concatenate(chans, axis=0), 4))
+        np.testing.assert_allclose(comp.reconstruct(4, clip=False)[..., 2], expected[48:], atol=1e-12)
+        assert comp.storage_bytes(4, "float16") == 4 * (72 + 30 + 1) * 2
     out = comp.reconstruct(2)
-    assert out.shape == img.shape and out.dtype == np.float64
-    assert out.min() >= 0 and out.max() <= 1
+    assert out.shape == img.shape and out.min() >= 0 and out.max() <= 1
+    assert comp.components_ is None
+    with pytest.raises(ValueError, match="reconstruct"):
+        comp.transform(img[..., 0])
 
 
 def test_every_rank_matches_the_truncated_svd():
     """Ranks above r/2 are computed as the image minus the tail: same result."""
     img = rng.random((15, 11))
-    comp = SVDCompressor().fit(img)
+    comp = SVDCompressor(clip=(0.0, 1.0)).fit(img)
     U, s, Vt = np.linalg.svd(img, full_matrices=False)
     for k in range(1, 12):
         exact = reconstruct(U, s, Vt, k)
         np.testing.assert_allclose(comp.reconstruct(k, clip=False), exact, atol=1e-12)
         np.testing.assert_allclose(comp.reconstruct(k), np.clip(exact, 0, 1), atol=1e-12)
-        assert np.isclose(relative_error(img, comp.reconstruct(k, clip=False)), eckart_young_error(s, k))
 
 
 def test_reconstruct_restores_blas_threads():
@@ -109,26 +166,21 @@ def test_reconstruct_restores_blas_threads():
 def test_compressor_grayscale_ratio():
     img = rng.random((20, 40))
     comp = SVDCompressor().fit(img)
-    assert comp.max_rank_ == 20
-    assert comp.singular_values_.shape == (1, 20)
-    assert np.isclose(comp.compression_ratio(2), 2 * 61 / 800)
-    assert comp.compression_ratio(breakeven_rank(img.shape)) < 1 <= comp.compression_ratio(
-        breakeven_rank(img.shape) + 1)
+    assert np.isclose(comp.compression_ratio(2), 2 * 61 * 8 / 800)
+    k = breakeven_rank(img.shape, "float32")
+    assert comp.compression_ratio(k, "float32") < 1 <= comp.compression_ratio(k + 1, "float32")
 
 
 def test_compressor_on_rgba_and_16bit_files(tmp_path):
     """Files readers bring: RGBA and 16-bit PNGs are converted by load_image, then compress."""
     rgba = (rng.random((16, 20, 4)) * 255).astype(np.uint8)
-    rgba[0, 0, 3] = 0                                        # one fully transparent pixel
+    rgba[0, 0, 3] = 0
     assert cv2.imwrite(str(tmp_path / "rgba.png"), rgba)
     deep = (rng.random((16, 20, 3)) * 65535).astype(np.uint16)
     assert cv2.imwrite(str(tmp_path / "deep.png"), deep)
-    loaded = {name: io.load_image(tmp_path / name) for name in ("rgba.png", "deep.png")}
-    np.testing.assert_allclose(loaded["rgba.png"][0, 0], 1.0)            # composited onto white
-    np.testing.assert_allclose(loaded["deep.png"], deep[..., ::-1] / 65535)  # 16-bit precision kept
-    for img in loaded.values():
-        comp = SVDCompressor().fit(img)
-        assert comp.reconstruct(16).shape == (16, 20, 3)
+    for name in ("rgba.png", "deep.png"):
+        img = io.load_image(tmp_path / name)
+        comp = SVDCompressor(clip=(0.0, 1.0)).fit(img)
         np.testing.assert_allclose(comp.reconstruct(16), img, atol=1e-10)
         assert 0 < relative_error(img, comp.reconstruct(3)) < 1
 
@@ -141,27 +193,26 @@ def test_sample_image_compresses():
 
 
 @pytest.mark.parametrize("bad, err, match", [
-    (np.zeros((0, 5)), ValueError, "empty"),
-    (np.full((4, 4), np.nan), ValueError, "NaN"),
-    (np.zeros((4, 4, 4)), ValueError, "4 channel"),
-    (np.zeros((4, 4, 1)), ValueError, "1 channel"),
-    (np.zeros(4), ValueError, "2-D or 3-D"),
-    (np.array([["a"]]), TypeError, "numbers"),
-    (np.full((4, 4, 3), 200, dtype=np.uint8), ValueError, r"uint8 .* image / 255"),
-    (np.full((4, 4), 60000, dtype=np.uint16), ValueError, r"uint16 .* image / 65535"),
-    (np.full((4, 4), 3.0), ValueError, r"outside \[0, 1\]"),
-    (np.full((4, 4), -0.5), ValueError, r"outside \[0, 1\]"),
+    (np.zeros((0, 5)), ValueError, "0 sample"),
+    (np.full((4, 4), np.nan), ValueError, "NaN or infinite"),
+    (np.full((4, 4, 3), np.inf), ValueError, "NaN or infinite"),
+    (np.zeros((4, 4, 4)), ValueError, r"RGB image \(H, W, 3\)"),
+    (np.zeros((4, 4, 1)), ValueError, r"RGB image \(H, W, 3\)"),
+    (np.zeros(4), ValueError, "2D array"),
+    (np.full((4, 4, 3), 200, dtype=np.uint8), ValueError, "divide by 255"),
+    (np.full((4, 4), 3.0), ValueError, r"outside clip=\(0.0, 1.0\)"),
+    (np.full((4, 4), -0.5), ValueError, r"outside clip"),
 ])
 def test_compressor_bad_images(bad, err, match):
     with pytest.raises(err, match=match):
-        SVDCompressor().fit(bad)
+        SVDCompressor(clip=(0.0, 1.0)).fit(bad)
 
 
-def test_compressor_accepts_rounding_overshoot_and_binary_images():
+def test_compressor_accepts_rounding_overshoot_and_any_matrix_without_clip():
     img = np.clip(rng.random((6, 5)), 0, 1)
-    img[0, 0] = 1 + 6e-8                      # what a float32 resize can produce
-    assert SVDCompressor().fit(img).reconstruct(5).max() <= 1
-    assert SVDCompressor().fit(np.eye(4, dtype=np.uint8)).max_rank_ == 4
+    img[0, 0] = 1 + 6e-8
+    assert SVDCompressor(clip=(0.0, 1.0)).fit(img).reconstruct(5).max() <= 1
+    assert SVDCompressor().fit(np.full((4, 4), 200, dtype=np.uint8)).reconstruct(1).max() > 199
 
 
 def test_bad_ranks_and_arguments():
@@ -169,44 +220,30 @@ def test_bad_ranks_and_arguments():
     for k in (0, 11, -3):
         with pytest.raises(ValueError, match=r"1 <= k <= 10"):
             comp.reconstruct(k)
-    for k in (2.5, "3", None):
+    for k in (2.5, "3"):
         with pytest.raises(TypeError, match="whole number"):
             comp.reconstruct(k)
     with pytest.raises(ValueError, match=r"1 <= k <= 10"):
-        comp.storage(11)
-    with pytest.raises(ValueError, match="1 <= k <= 3"):
-        truncated_svd(np.ones((3, 5)), 4)
-    with pytest.raises(ValueError, match="1 <= k <= 3"):
-        storage_cost((3, 5), 0)
-    with pytest.raises(RuntimeError, match="fit"):
+        comp.storage_bytes(11)
+    with pytest.raises(NotFittedError):
         SVDCompressor().reconstruct(1)
     with pytest.raises(ValueError, match="mode"):
         SVDCompressor(mode="rows").fit(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="low < high"):
+        SVDCompressor(clip=(1.0, 0.0)).fit(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="1 <= k <= 3"):
+        truncated_svd(np.ones((3, 5)), 4)
     with pytest.raises(ValueError, match="differ in shape"):
         psnr(np.ones((2, 2)), np.ones((2, 3)))
-    with pytest.raises(ValueError, match="peak"):
-        psnr(np.ones(2), np.zeros(2), peak=0)
     with pytest.raises(ValueError, match="peak=255"):
         psnr(np.full(3, 200.0), np.zeros(3))
     with pytest.raises(ValueError, match="all zeros"):
         relative_error(np.zeros(3), np.ones(3))
     with pytest.raises(ValueError, match="do not fit"):
         reconstruct(np.ones((3, 2)), np.ones(3), np.ones((3, 4)))
-    with pytest.raises(ValueError, match="negative"):
-        eckart_young_error([1.0, -1.0], 1)
     with pytest.raises(ValueError, match="largest first"):
         eckart_young_error([1.0, 2.0], 1)
     with pytest.raises(ValueError, match="A.shape, not A"):
-        storage_cost(np.ones((4, 4)), 1)
-    with pytest.raises(ValueError, match=r"pair \(m, n\)"):
-        breakeven_rank((3, 0))
-
-
-def test_slider_over_the_compressor_refuses_empty_values():
-    comp = SVDCompressor().fit(rng.random((8, 8)))
-    with pytest.raises(ValueError, match="values is empty"):
-        slider(comp.reconstruct, [], name="k")
-    s = slider(comp.reconstruct, [1, 8], name="k", value=1)
-    assert s.payload_bytes > 0
-    with pytest.raises(ValueError, match="not one of"):
-        s.step(9)
+        storage_bytes(np.ones((4, 4)), 1)
+    with pytest.raises(ValueError, match="pixel_bytes"):
+        breakeven_rank((3, 3), pixel_bytes=0)
