@@ -288,3 +288,11 @@ def test_lowrank_bad_factors():
         lowrank_panel(U, s, Vt, ranks=[1, 5])
     with pytest.raises(ValueError, match="all zeros"):
         lowrank_slider(U, s, Vt, reference=np.zeros((4, 5)))
+
+
+def test_picture_gaps_match_picture_psnr(photo):
+    sl = lowrank_slider(*_svd(photo.mean(axis=2)))
+    gaps = sl.picture_gaps()
+    assert gaps.shape == (72,) and np.abs(gaps).max() <= 0.5
+    for k in (1, 9, 40, 72):
+        assert np.isclose(gaps[k - 1], sl.picture_psnr(k) - sl.values(k)[0]["psnr"])
