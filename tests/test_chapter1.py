@@ -1,0 +1,63 @@
+"""Structure of chapter 1 that nbval does not see: exercises, hidden solutions, citations, corrections box."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_evd_to_svd.ipynb"
+BIB = ROOT / "book" / "bib" / "ch1.bib"
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def _exercises(cells):
+    """(label, cells between solution-start and solution-end) for every exercise."""
+    found = []
+    for i, cell in enumerate(cells):
+        m = re.search(r"```\{exercise\}\n:label: (\S+)", cell.source) if cell.cell_type == "markdown" else None
+        if m:
+            start = next(j for j in range(i + 1, len(cells)) if "{solution-start}" in cells[j].source)
+            end = next(j for j in range(start, len(cells)) if "{solution-end}" in cells[j].source)
+            found.append((m.group(1), cells[start], cells[start + 1:end]))
+    return found
+
+
+def test_at_least_five_exercises_with_unique_prefixed_labels(cells):
+    labels = [label for label, _, _ in _exercises(cells)]
+    assert len(labels) >= 5
+    assert len(set(labels)) == len(labels)
+    assert all(label.startswith("ch1-") for label in labels)
+
+
+def test_every_solution_is_hidden_and_asserts_its_answer(cells):
+    for label, start, body in _exercises(cells):
+        assert f"{{solution-start}} {label}" in start.source, label
+        assert ":class: dropdown" in start.source, f"{label}: solution is not hidden"
+        code = [c.source for c in body if c.cell_type == "code"]
+        assert code and any("assert " in src for src in code), f"{label}: solution code asserts nothing"
+
+
+def test_every_citation_is_in_the_chapter_bib(cells):
+    keys = set(re.findall(r"@\w+\{([^,]+),", BIB.read_text()))
+    cited = set()
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", cell.source):
+                cited.update(k.strip() for k in group.split(","))
+    assert cited, "chapter 1 cites nothing"
+    assert cited <= keys, f"cited but not in ch1.bib: {sorted(cited - keys)}"
+    assert all(k.startswith("ch1-") for k in keys)
+
+
+def test_corrections_box_is_followed_by_its_checks(cells):
+    at = [i for i, c in enumerate(cells) if "{admonition} Corrections to the sources" in c.source]
+    assert len(at) == 1
+    check = cells[at[0] + 1]
+    assert check.cell_type == "code" and "assert ok" in check.source
+    assert "nbval-check-output" in check.metadata.get("tags", [])
