@@ -1,0 +1,383 @@
+"""Matrix factorization for rating prediction: biases plus latent factors.
+
+The model (Koren, Bell and Volinsky, 2009) predicts user ``u``'s rating of item ``i`` as
+
+.. math::
+
+    \\hat r_{ui} = \\mu + b_u + b_i + p_u^\\top q_i
+
+and is fitted to the known ratings ``K`` by minimizing the regularized squared error
+
+.. math::
+
+    L = \\sum_{(u, i) \\in K} \\Big[(r_{ui} - \\hat r_{ui})^2
+        + \\lambda \\big(b_u^2 + b_i^2 + \\lVert p_u \\rVert^2 + \\lVert q_i \\rVert^2\\big)\\Big].
+
+The penalty sits inside the sum over ratings, so a user with ``n_u`` ratings
+is penalized ``lambda n_u (b_u^2 + |p_u|^2)``: the "weighted-lambda"
+regularization of ALS-WR (Zhou et al., 2008), which Spark's ALS also uses, and
+exactly the loss that Funk's per-rating SGD updates descend.
+
+Two solvers minimize the same ``L``: alternating least squares (``"als"``: with
+the items fixed, every user's ``(b_u, p_u)`` is a small ridge regression, all
+solved at once; then the same for items) and stochastic gradient descent
+(``"sgd"``, Funk 2006).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+JITTER = 1e-9  # added to every ridge, so reg=0 stays solvable for a user with few ratings
+
+
+def check_ids(X):
+    """Return ``X`` (n, 2) of (user id, item id) as int64, or raise a clear error.
+
+    Integral floats (``3.0``) are accepted, as ids often turn float after a
+    join; anything else that is not a whole number is refused. A wider ``X``
+    is read as (user id, item key...): the item is the combination of the
+    remaining columns (a movie and a season, say).
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] < 2:
+        n = X.shape[1] if X.ndim == 2 else None
+        raise ValueError(f"X must have shape (n_ratings, 2) -- one row (user id, item id) per rating -- got "
+                         f"shape {X.shape}{f' (n_features = {n})' if n is not None else ''}. Stack the two id "
+                         "columns: np.column_stack([users, items]).")
+    if np.issubdtype(X.dtype, np.integer):
+        return X.astype(np.int64, copy=False)
+    if np.issubdtype(X.dtype, np.floating) and np.all(np.isfinite(X)) and np.all(X == np.round(X)):
+        if np.abs(X).max(initial=0) < 2 ** 53:
+            return X.astype(np.int64)
+    raise ValueError("X must hold whole-number user and item ids (ints, or floats equal to ints); "
+                     "map other labels to integers first, e.g. with np.unique(labels, return_inverse=True).")
+
+
+def _item_keys(X):
+    """One comparable key per row for the item: column 1, or the bytes of columns 1.. when wider."""
+    if X.shape[1] == 2:
+        return X[:, 1]
+    rest = np.ascontiguousarray(X[:, 1:])
+    return rest.view(np.dtype((np.void, rest.itemsize * rest.shape[1])))[:, 0]
+
+
+def _index(ids, known):
+    """Position of each id in the sorted array ``known``; -1 where unknown."""
+    if len(known) == 0 or len(ids) == 0:
+        return np.full(len(ids), -1)
+    pos = np.searchsorted(known, ids)
+    pos[pos == len(known)] = 0
+    return np.where(known[pos] == ids, pos, -1)
+
+
+class MatrixFactorization(RegressorMixin, BaseEstimator):
+    """Biased matrix factorization for explicit ratings (Koren, Bell and Volinsky, 2009).
+
+    Predicts ``mu + b_u + b_i + p_u . q_i`` and fits it by alternating least
+    squares or by stochastic gradient descent on the squared error with the
+    per-rating L2 penalty ``reg`` (see the module's docstring).
+
+    Parameters
+    ----------
+    n_factors : int, default=10
+        Length ``k`` of each user's and item's factor vector.
+    reg : float >= 0, default=0.1
+        ``lambda``: the L2 penalty per rating (ALS-WR's weighted lambda; Spark
+        ALS's ``regParam`` means the same).
+    n_iter : int, default=20
+        Sweeps over the data: ALS iterations (a user step and an item step) or
+        SGD epochs.
+    solver : {"als", "sgd"}, default="als"
+    learning_rate : float, default=0.005
+        SGD step size (Funk's and Surprise's value); unused by ALS.
+    batch_size : int, default=64
+        SGD ratings per vectorized step; ``1`` is Funk's sequential algorithm,
+        larger batches update with the gradients summed over the batch.
+    init_std : float, default=0.1
+        Standard deviation of the normal initial factors (biases start at 0).
+    tol : float, default=1e-4
+        Stop when the loss decreased by less than ``tol`` times its value in one
+        sweep; a ``ConvergenceWarning`` says when ``n_iter`` ran out first.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial factors and the SGD order.
+
+    Attributes
+    ----------
+    global_mean_ : float
+        ``mu``, the mean training rating.
+    user_ids_, item_ids_ : ndarray of int64
+        The sorted ids seen in training; row ``j`` of the factor and bias
+        arrays belongs to ``user_ids_[j]`` (``item_ids_[j]``).
+    user_bias_, item_bias_ : ndarray of float64
+    user_factors_ : ndarray of shape (n_users, n_factors)
+    item_factors_ : ndarray of shape (n_items, n_factors)
+    rating_range_ : tuple of float
+        ``(min, max)`` training rating; predictions are clipped to it.
+    loss_curve_ : list of float
+        The training loss ``L`` after each sweep.
+    n_iter_ : int
+        Sweeps run.
+    n_features_in_ : int
+        Always 2 (user id, item id).
+
+    Examples
+    --------
+    >>> X = np.array([[1, 10], [1, 11], [2, 10], [2, 12], [3, 11]])
+    >>> y = np.array([5.0, 3.0, 4.0, 1.0, 2.0])
+    >>> mf = MatrixFactorization(n_factors=2, random_state=0).fit(X, y)
+    >>> mf.predict([[3, 10], [99, 10]]).round(2)   # user 99 is unknown: mu + b_i
+    array([3.62, 4.07])
+    """
+
+    _parameter_constraints: dict = {
+        "n_factors": [Interval(Integral, 1, None, closed="left")],
+        "reg": [Interval(Real, 0, None, closed="left")],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"als", "sgd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "init_std": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_factors=10, *, reg=0.15, n_iter=50, solver="als", learning_rate=0.005,
+                 batch_size=256, init_std=0.1, tol=1e-4, random_state=None):
+        self.n_factors = n_factors
+        self.reg = reg
+        self.n_iter = n_iter
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.init_std = init_std
+        self.tol = tol
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True   # X holds ids, not measurements
+        return tags
+
+    # -- fitting -------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the biases and factors to the ratings ``y`` of the pairs ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_ratings, 2)
+            Whole-number (user id, item id) pairs, any ids (not necessarily 0..n-1).
+        y : array-like of shape (n_ratings,)
+            The ratings, finite.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, dtype="numeric", y_numeric=True)
+        X = check_ids(X)
+        y = np.asarray(y, dtype=np.float64)
+        self.user_ids_, users = np.unique(X[:, 0], return_inverse=True)
+        self.item_ids_, items = np.unique(_item_keys(X), return_inverse=True)
+        # sorted by user, then item: the CSR order ALS uses. A pair rated twice counts twice.
+        order = np.argsort(users * len(self.item_ids_) + items, kind="stable")
+        users, items, y = users[order], items[order], y[order]
+        rng = check_random_state(self.random_state)
+        n_users, n_items, k = len(self.user_ids_), len(self.item_ids_), self.n_factors
+        self.global_mean_ = float(y.mean())
+        self.rating_range_ = (float(y.min()), float(y.max()))
+        self.user_bias_, self.item_bias_ = np.zeros(n_users), np.zeros(n_items)
+        self.user_factors_ = rng.normal(0, self.init_std, (n_users, k))
+        self.item_factors_ = rng.normal(0, self.init_std, (n_items, k))
+        step = self._als_step(users, items, y) if self.solver == "als" else self._sgd_step(users, items, y, rng)
+        with threadpool_limits(1, user_api="blas"):   # tiny matrices: BLAS threads cost more than they give
+            self._run(step, users, items, y)
+        return self
+
+    def _run(self, step, users, items, y):
+        n_u = np.bincount(users, minlength=len(self.user_ids_))
+        n_i = np.bincount(items, minlength=len(self.item_ids_))
+        self.loss_curve_ = []
+        for sweep in range(1, self.n_iter + 1):
+            self.n_iter_ = sweep
+            sse = next(step)   # ALS knows its squared error; SGD gives None
+            self.loss_curve_.append(self._loss(users, items, y, n_u, n_i, sse))
+            if len(self.loss_curve_) > 1 and (self.loss_curve_[-2] - self.loss_curve_[-1]
+                                              <= self.tol * self.loss_curve_[-2]):
+                break
+        else:
+            if self.tol > 0 and self.n_iter > 1:
+                warnings.warn(f"MatrixFactorization ({self.solver}) stopped after n_iter={self.n_iter} sweeps "
+                              f"before the loss settled to within tol={self.tol}; raise n_iter or tol.",
+                              ConvergenceWarning, stacklevel=3)
+
+    def _loss(self, users, items, y, n_u, n_i, sse=None):
+        """The training loss L: squared error plus the per-rating L2 penalty."""
+        if sse is None:
+            err = y - self._raw(users, items)
+            sse = float(err @ err)
+        p, q = self.user_factors_, self.item_factors_
+        penalty = (n_u @ (self.user_bias_ ** 2 + np.einsum("uk,uk->u", p, p))
+                   + n_i @ (self.item_bias_ ** 2 + np.einsum("ik,ik->i", q, q)))
+        return sse + self.reg * float(penalty)
+
+    def _raw(self, users, items):
+        return (self.global_mean_ + np.take(self.user_bias_, users) + np.take(self.item_bias_, items)
+                + _rowdot(self.user_factors_, self.item_factors_, users, items))
+
+    def _als_step(self, users, items, y):
+        """Generator: each ``next`` runs one ALS sweep (all users, then all items)."""
+        n_users, n_items = len(self.user_ids_), len(self.item_ids_)
+        # ratings arrive sorted by (user, item): CSR by user in that order, and a permutation to CSR by item
+        by_user = _csr(users, items, n_users, n_items)
+        to_item = np.argsort(items, kind="stable")
+        by_item = _csr(items[to_item], users[to_item], n_items, n_users)
+        while True:
+            by_user.data = y - self.global_mean_ - np.take(self.item_bias_, items)
+            self.user_bias_, self.user_factors_, _ = _ridge_all(by_user, self.item_factors_, self.reg)
+            by_item.data = (y - self.global_mean_ - np.take(self.user_bias_, users))[to_item]
+            self.item_bias_, self.item_factors_, sse = _ridge_all(by_item, self.user_factors_, self.reg)
+            yield sse
+
+    def _sgd_step(self, users, items, y, rng):
+        """Generator: each ``next`` runs one SGD epoch over the ratings in random order."""
+        lr, lam, mu = self.learning_rate, self.reg, self.global_mean_
+        bu, bi, P, Q = self.user_bias_, self.item_bias_, self.user_factors_, self.item_factors_
+        while True:
+            order = rng.permutation(len(y))
+            for start in range(0, len(y), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                u, i = users[idx], items[idx]
+                pu, qi = P[u], Q[i]
+                err = y[idx] - (mu + bu[u] + bi[i] + np.einsum("nk,nk->n", pu, qi))
+                # Funk's updates, all from the same (old) values; repeated users/items add up
+                np.add.at(bu, u, lr * (err - lam * bu[u]))
+                np.add.at(bi, i, lr * (err - lam * bi[i]))
+                np.add.at(P, u, lr * (err[:, None] * qi - lam * pu))
+                np.add.at(Q, i, lr * (err[:, None] * pu - lam * qi))
+            yield None
+
+    # -- predicting ------------------------------------------------------------
+
+    def predict(self, X):
+        """Predicted ratings of the (user id, item id) pairs ``X``, clipped to the training range.
+
+        An id not seen in training (cold start) contributes no bias and no
+        factors: an unknown user gets ``mu + b_i``, an unknown item ``mu + b_u``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_ratings, 2)
+
+        Returns
+        -------
+        ndarray of shape (n_ratings,)
+        """
+        check_is_fitted(self)
+        X = check_ids(validate_data(self, X, dtype="numeric", reset=False, ensure_min_samples=0))
+        u, i = _index(X[:, 0], self.user_ids_), _index(_item_keys(X), self.item_ids_)
+        bu = np.where(u >= 0, self.user_bias_[u], 0.0)
+        bi = np.where(i >= 0, self.item_bias_[i], 0.0)
+        dot = np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i]) * ((u >= 0) & (i >= 0))
+        return np.clip(self.global_mean_ + bu + bi + dot, *self.rating_range_)
+
+    def recommend(self, user, n=10, *, exclude=None):
+        """The ``n`` items with the highest predicted rating for ``user``.
+
+        Parameters
+        ----------
+        user : int
+            A user id (an unknown one gets the items with the highest ``b_i``).
+        n : int
+        exclude : array-like of int, optional
+            Item ids to leave out, typically those the user already rated.
+
+        Returns
+        -------
+        items : ndarray of int64, shape (n,)
+        scores : ndarray of float64, shape (n,)
+            Predicted ratings before clipping, best first.
+        """
+        check_is_fitted(self)
+        j = _index(np.array([user], dtype=np.int64), self.user_ids_)[0]
+        scores = self.global_mean_ + self.item_bias_
+        if j >= 0:
+            scores = scores + self.user_bias_[j] + self.item_factors_ @ self.user_factors_[j]
+        if exclude is not None:
+            scores = np.where(np.isin(self.item_ids_, np.asarray(exclude)), -np.inf, scores)
+        best = np.argsort(-scores, kind="stable")[:n]
+        best = best[np.isfinite(scores[best])]
+        return self.item_ids_[best], scores[best]
+
+    def similar_items(self, item, n=10):
+        """The ``n`` items whose factor vectors point closest to ``item``'s (cosine).
+
+        Returns
+        -------
+        items : ndarray of int64
+        similarity : ndarray of float64, in [-1, 1], best first
+        """
+        check_is_fitted(self)
+        j = _index(np.array([item], dtype=np.int64), self.item_ids_)[0]
+        if j < 0:
+            raise ValueError(f"item {item} was not in the training data: it has no factors to compare.")
+        Q = self.item_factors_ / np.maximum(np.linalg.norm(self.item_factors_, axis=1, keepdims=True), 1e-300)
+        sim = Q @ Q[j]
+        sim[j] = -np.inf
+        best = np.argsort(-sim, kind="stable")[:n]
+        return self.item_ids_[best], sim[best]
+
+
+def _rowdot(P, Q, rows, cols):
+    """``P[rows[n]] . Q[cols[n]]`` for every n (np.take: several times faster than fancy indexing)."""
+    prod = np.take(P, rows, axis=0)
+    prod *= np.take(Q, cols, axis=0)
+    return prod.sum(axis=1)
+
+
+def _csr(rows, cols, n_rows, n_cols):
+    """A CSR matrix with the pattern of (rows, cols), given sorted by row; data filled later."""
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    return sp.csr_array((np.ones(len(rows)), cols, indptr), shape=(n_rows, n_cols))
+
+
+def _ridge_all(targets, F, reg):
+    """Solve every row's ridge regression of its targets on ``[1, F[col]]`` at once.
+
+    ``targets`` is a sparse matrix (a user, say, per row) holding ``t_rc`` for
+    the columns ``c`` (items) the row rated. For each row ``r`` with ``n_r``
+    entries: ``theta_r = argmin sum_c (t_rc - [1, f_c] . theta)^2 + reg n_r |theta|^2``,
+    i.e. ``(sum_c x_c x_c^T + reg n_r I) theta_r = sum_c t_rc x_c`` with
+    ``x_c = [1, f_c]``. The Gram matrices of all rows are one sparse product of
+    the rating pattern with the (upper triangles of the) ``x_c x_c^T``.
+
+    Returns the bias (first entry of theta) and the factors (the rest) per row.
+    """
+    n, k1 = targets.shape[0], F.shape[1] + 1
+    Xc = np.hstack([np.ones((len(F), 1)), F])
+    iu, ju = np.triu_indices(k1)
+    sym = np.zeros((k1, k1), dtype=np.intp)       # entry (a, b) of x x^T is upper-triangle column sym[a, b]
+    sym[iu, ju] = sym[ju, iu] = np.arange(len(iu))
+    pattern = sp.csr_array((np.ones_like(targets.data), targets.indices, targets.indptr), shape=targets.shape)
+    upper = pattern @ (np.take(Xc, iu, axis=1) * np.take(Xc, ju, axis=1))   # (n, k1 (k1 + 1) / 2)
+    gram = np.take(upper, sym.ravel(), axis=1)                              # (n, k1 * k1)
+    n_r = np.diff(targets.indptr)
+    gram[:, ::k1 + 1] += (reg * n_r + JITTER)[:, None]                      # the ridge on the diagonal
+    gram = gram.reshape(n, k1, k1)
+    rhs = targets @ Xc
+    theta = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    # squared error of the fit, without a pass over the ratings: |t|^2 - 2 theta.rhs + theta^T G theta,
+    # where G theta = rhs - (ridge) theta
+    ridge = reg * n_r + JITTER
+    sse = float(np.sum(targets.data ** 2) - np.sum(theta * rhs) - np.sum(ridge * np.sum(theta * theta, axis=1)))
+    return theta[:, 0].copy(), theta[:, 1:].copy(), sse

