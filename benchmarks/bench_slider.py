@@ -3,7 +3,7 @@
     MFLIB_DATA=../shared/data python benchmarks/bench_slider.py [--steps 60] [--no-chapter]
 
 Browser: a page holding chapter 2's two every-k sliders (the 427 x 640 grayscale
-photograph, every k from 1 to 427; the colour slider's three 142 x 213 pictures,
+photograph, every k from 1 to 427; the colour slider's three 106 x 160 pictures,
 here each at rank k) is
 opened in headless Chromium (Debian's ``chromium`` and ``chromedriver``). Each
 step sets the range input and fires its ``input`` event, as dragging does; the
@@ -50,17 +50,17 @@ def chapter_sliders():
     A = sample_image("china", grayscale=True)
     gray = lowrank_slider(*np.linalg.svd(A, full_matrices=False), k=20, reference=A, title="grayscale")
     rgb = sample_image("china")
-    small = np.clip(cv2.resize(rgb, (rgb.shape[1] // 3, rgb.shape[0] // 3), interpolation=cv2.INTER_AREA), 0, 1)
+    small = np.clip(cv2.resize(rgb, (rgb.shape[1] // 4, rgb.shape[0] // 4), interpolation=cv2.INTER_AREA), 0, 1)
     panels = []
     for mode in ("channels", "wide", "tall"):
         c = SVDCompressor(mode=mode).fit(small)
         U, s, Vt = (np.array(x) for x in zip(*c.factors_))
         if mode != "channels":
             U, s, Vt = U[0], s[0], Vt[0]
-        kmax = 142
+        kmax = 106
         ranks = [min(k, c.max_rank_) for k in range(1, kmax + 1)]
         panels.append(lowrank_panel(U, s, Vt, layout=mode, reference=small, label=mode, ranks=ranks))
-    colour = lowrank_slider(panels, k=10, title="colour")
+    colour = lowrank_slider(panels, k=10, width=320, title="colour")
     return gray, colour
 
 

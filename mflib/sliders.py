@@ -315,6 +315,7 @@ def slider(render, values, *, name="k", value=None, labels=None, title=None, fmt
 # -- a slider over low-rank products, reconstructed in the browser ----------------------------
 
 _LAYOUTS = ("gray", "channels", "wide", "tall")
+LIVE_JPEG_PIXELS = 10_000   # live pictures this large are sent to the widget as JPEG
 _BUDGET = 0.1   # quantization noise allowed, as a fraction of the 8-bit display's own rounding noise
 
 _LOWRANK_JS = """(function(){
@@ -748,8 +749,13 @@ class LowRankSlider:
             self._widget = self._build_widget()
         return self._widget
 
+    def _live_format(self, j):
+        # Photographs go to the live widget as JPEG: the notebook saves the widget's state, and the book's
+        # page carries it, so a PNG of a large picture would double the page. Small pictures stay PNG (crisp).
+        return "jpeg" if np.prod(self.panels[j].shape[:2]) >= LIVE_JPEG_PIXELS else "png"
+
     def _png(self, k, j):
-        return encode_image(self.picture(k, j), "png")
+        return encode_image(self.picture(k, j), self._live_format(j), quality=85)
 
     def _build_widget(self):
         import ipywidgets as W
@@ -761,7 +767,7 @@ class LowRankSlider:
         for j, p in enumerate(self.panels):
             style = self._style(p.shape[1])
             width = style.split("width:")[1].split(";")[0] if style.startswith("width:") else None
-            im = W.Image(value=self._png(self.k, j), format="png", layout=W.Layout(width=width))
+            im = W.Image(value=self._png(self.k, j), format=self._live_format(j), layout=W.Layout(width=width))
             cap = W.HTML(self._caption(self.panel_readout(self.k, j)))
             images.append(im)
             caps.append(cap)

@@ -436,7 +436,7 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     factors_ : list of (U, s, Vt)
         The thin SVD of each factored matrix (e.g. for
         :func:`mflib.sliders.lowrank_slider`).
-    components_ : ndarray, shape (n_components_, n_features_in_)
+    components_ : ndarray, shape (``n_components_``, ``n_features_in_``)
         Right singular vectors used by :meth:`transform` (2-D input only;
         ``None`` for an RGB image).
     max_rank_ : int
@@ -535,11 +535,11 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, n_features_in_)
+        X : array-like, shape (n_samples, ``n_features_in_``)
 
         Returns
         -------
-        ndarray, shape (n_samples, n_components_)
+        ndarray, shape (n_samples, ``n_components_``)
         """
         check_is_fitted(self)
         if self.components_ is None:
@@ -554,11 +554,11 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, n_components_)
+        X : array-like, shape (n_samples, ``n_components_``)
 
         Returns
         -------
-        ndarray, shape (n_samples, n_features_in_)
+        ndarray, shape (n_samples, ``n_features_in_``)
         """
         check_is_fitted(self)
         if self.components_ is None:
