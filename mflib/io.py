@@ -164,6 +164,67 @@ def load_video(path, *, grayscale=False, start=0, stop=None, step=1, size=None, 
         return np.asarray(np.memmap(raw, np.uint8, mode="c", shape=shape))
 
 
+def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step=1, size=None, timeout=300):
+    """Stream a video file in chunks of frames, with bounded memory.
+
+    Like :func:`load_video` -- decoding in a guarded child process, same
+    options -- but the child writes into a pipe and the frames arrive
+    ``chunk_size`` at a time, so a clip of any length costs one chunk of memory.
+
+    Parameters
+    ----------
+    path : str or path-like
+    chunk_size : int
+        Frames per chunk (the last chunk may be shorter).
+    grayscale, start, stop, step, size, timeout
+        As in :func:`load_video`; ``timeout`` bounds the wait for each chunk.
+
+    Yields
+    ------
+    ndarray of uint8, shape (k, H, W) or (k, H, W, 3), k <= chunk_size
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_video`; a file that breaks part-way raises after the
+        chunks decoded before the break were yielded.
+    """
+    from . import datasets
+
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
+    path = datasets.fetch(str(path)) if str(path) in datasets._registry() else existing_file(path)
+    first = load_video(path, grayscale=grayscale, start=start, stop=start + 1, size=size, timeout=timeout)
+    frame_shape, frame_bytes = first.shape[1:], first[0].nbytes
+    if os.name == "nt":  # no named pipes: decode to a memory-mapped file, then hand out chunks
+        frames = load_video(path, grayscale=grayscale, start=start, stop=stop, step=step, size=size,
+                            timeout=timeout)
+        yield from (frames[i:i + chunk_size] for i in range(0, len(frames), chunk_size))
+        return
+    options = dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step),
+                   size=_video_options(start, stop, step, size))
+    with tempfile.TemporaryDirectory(prefix="mflib-video-") as tmp:
+        fifo = Path(tmp) / "frames.pipe"
+        os.mkfifo(fifo)
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen([*DECODER, str(path), str(fifo), json.dumps(options)], stdout=out,
+                                    stderr=err, text=True)
+            try:
+                fd = os.open(fifo, os.O_RDONLY)          # returns once the child opened its end
+                with os.fdopen(fd, "rb") as pipe:
+                    while data := pipe.read(chunk_size * frame_bytes):
+                        n = len(data) // frame_bytes
+                        yield np.frombuffer(data[:n * frame_bytes], np.uint8).reshape(n, *frame_shape)
+                proc.wait(timeout=timeout)
+            finally:
+                if proc.poll() is None:                  # the reader stopped early, or a timeout
+                    proc.kill()
+                    proc.wait()
+            if proc.returncode != 0:
+                err.seek(0)
+                raise _decode_failure(path, subprocess.CompletedProcess(proc.args, proc.returncode, "",
+                                                                        err.read()))
+
+
 # -- animations -----------------------------------------------------------------
 
 def _check_fps(fps):

@@ -35,7 +35,9 @@ FLOATS = (np.float32, np.float64)
 def shrink(X, tau, out=None):
     """Soft thresholding ``sign(x) max(|x| - tau, 0)``, the proximal map of ``tau ||.||_1``.
 
-    ``out`` may be ``X`` itself (in place): the signs are read before it is overwritten.
+    ``tau`` may be an array that broadcasts against ``X`` (one threshold per
+    column, say). ``out`` may be ``X`` itself (in place): the signs are read
+    before it is overwritten.
 
     Examples
     --------
@@ -46,8 +48,8 @@ def shrink(X, tau, out=None):
     (True, array([-2., -0.,  1.]))
     """
     X = np.asarray(X)
-    if not tau >= 0:
-        raise ValueError(f"tau must be >= 0, got {tau}.")
+    if not np.all(np.asarray(tau) >= 0):
+        raise ValueError(f"tau must be >= 0 (a number, or an array broadcasting against X), got {tau}.")
     sign = np.sign(X)                       # before `out` (possibly X) is overwritten
     out = np.abs(X, out=out)
     out -= tau
