@@ -32,6 +32,7 @@ import numpy as np
 
 from ._validation import check_matrix
 from .imaging import _FORMATS, encode_image
+from .svd import _one_blas_thread
 
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _ids = itertools.count()
@@ -514,7 +515,8 @@ class _QuantizedMatrix:
     def product(self, k, start=0):
         """What the browser accumulates for terms ``start .. k - 1`` (float32 factors, exact sum)."""
         U = self.qu[start:k].T.astype(np.float32) * self.scale[start:k]
-        return U.astype(np.float64) @ self.qv[start:k].astype(np.float64)
+        with _one_blas_thread():   # small products: threads on a busy machine wait longer than they compute
+            return U.astype(np.float64) @ self.qv[start:k].astype(np.float64)
 
 
 def _allocate_bits(factors, r, base, budget):
