@@ -9,8 +9,16 @@ beta-divergence -- written to be read, and to teach; for real work use
 :class:`sklearn.decomposition.NMF`.
 """
 
+import warnings
+from numbers import Integral, Real
+
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._validation import check_matrix, check_positive_int
 
@@ -112,8 +120,10 @@ def nndsvd(X, n_components, *, fill=None):
 
     Parameters
     ----------
-    X : ndarray, shape (n_samples, n_features), non-negative
+    X : array-like, shape (n_samples, n_features), non-negative
     n_components : int
+        ``1 <= n_components <= min(n_samples, n_features)``: NNDSVD takes one
+        singular pair per component.
     fill : {None, "average"}
         ``None`` keeps NNDSVD's zeros; ``"average"`` replaces them by ``X.mean()``
         (scikit-learn's ``"nndsvda"``), which multiplicative updates need: a
@@ -123,7 +133,24 @@ def nndsvd(X, n_components, *, fill=None):
     -------
     W : ndarray, shape (n_samples, n_components)
     H : ndarray, shape (n_components, n_features)
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
+    >>> W, H = nndsvd(X, 2, fill="average")
+    >>> W.shape, H.shape, bool(W.min() > 0 and H.min() > 0)
+    ((3, 2), (2, 2), True)
     """
+    if fill not in (None, "average"):
+        raise ValueError(f"fill={fill!r}: use None (keep NNDSVD's zeros) or 'average' "
+                         "(fill them with X.mean(), scikit-learn's 'nndsvda').")
+    X = check_matrix(X, "X", nonnegative=True)
+    if isinstance(n_components, bool) or not isinstance(n_components, Integral):
+        raise TypeError(f"n_components must be a whole number, got {n_components!r}.")
+    if not 1 <= n_components <= min(X.shape):
+        raise ValueError(f"n_components={n_components} is out of range for NNDSVD of a {X.shape} matrix, "
+                         f"which has {min(X.shape)} singular pairs: choose 1 <= n_components <= "
+                         f"{min(X.shape)}, or start from init='random'.")
     U, S, Vt = np.linalg.svd(X, full_matrices=False)
     W = np.zeros((X.shape[0], n_components))
     H = np.zeros((n_components, X.shape[1]))
@@ -151,14 +178,18 @@ def nndsvd(X, n_components, *, fill=None):
 
 
 def _ratio(num, den, beta):
-    """The multiplicative factor, raised to 1/(2-beta) or 1/(beta-1) outside [1, 2] so the loss cannot rise."""
+    """The multiplicative factor ``num / den``, raised to ``gamma(beta)`` so the loss cannot rise.
+
+    ``gamma = 1 / (2 - beta)`` for ``beta < 1``, ``1`` on ``[1, 2]`` and
+    ``1 / (beta - 1)`` for ``beta > 2`` (Fevotte and Idier, 2011).
+    """
     r = num / np.maximum(den, EPS)
     gamma = 1 / (2 - beta) if beta < 1 else (1 / (beta - 1) if beta > 2 else 1.0)
     return r if gamma == 1 else r ** gamma
 
 
 def update_H(X, W, H, beta):
-    """``H <- H * (W^T (X * Y^(beta-2))) / (W^T Y^(beta-1))`` with ``Y = W H``, in place."""
+    """``H <- H * [(W^T (X * Y^(beta-2))) / (W^T Y^(beta-1))]^gamma`` with ``Y = W H``, in place."""
     if beta == 2:  # cheap form: W^T X / (W^T W H)
         H *= _ratio(W.T @ X, (W.T @ W) @ H, beta)
     else:
@@ -168,7 +199,7 @@ def update_H(X, W, H, beta):
 
 
 def update_W(X, W, H, beta):
-    """``W <- W * ((X * Y^(beta-2)) H^T) / (Y^(beta-1) H^T)`` with ``Y = W H``, in place."""
+    """``W <- W * [((X * Y^(beta-2)) H^T) / (Y^(beta-1) H^T)]^gamma`` with ``Y = W H``, in place."""
     if beta == 2:
         W *= _ratio(X @ H.T, W @ (H @ H.T), beta)
     else:
@@ -177,44 +208,105 @@ def update_W(X, W, H, beta):
     return W
 
 
-def _loss(X, W, H, beta, sq_norm_X):
-    """The objective while fitting, without re-validating ``X`` at every step."""
-    if beta == 2:  # 0.5 ||X||^2 - <W, X H^T> + 0.5 <W^T W, H H^T>: no samples x features temporary
-        return max(0.5 * sq_norm_X - np.sum((X @ H.T) * W) + 0.5 * np.sum((W.T @ W) * (H @ H.T)), 0.0)
-    return _divergence(X, np.maximum(W @ H, EPS), beta)
+def _inner_updates(F, num, gram, n_inner, delta, left):
+    """Up to ``n_inner`` Frobenius updates of one factor while the other is fixed.
+
+    ``num`` is ``X H^T`` (for ``W``) or ``W^T X`` (for ``H``), ``gram`` the
+    other factor's Gram matrix: both are computed once, which is what makes
+    repeated updates cheap (Gillis and Glineur, 2012). Stops early once a step
+    moves ``F`` by less than ``delta`` times the first step.
+    """
+    first = None
+    for _ in range(n_inner):
+        new = F * num / np.maximum(gram @ F if left else F @ gram, EPS)
+        step = np.linalg.norm(new - F)
+        F = new
+        if first is None:
+            first = step
+        elif step <= delta * first:
+            break
+    return F
 
 
-class MultiplicativeNMF(TransformerMixin, BaseEstimator):
+def _frobenius_loss(sq_norm_X, H, WtX, WtW):
+    """``0.5 ||X - W H||^2 = 0.5 ||X||^2 - <H, W^T X> + 0.5 <W^T W, H H^T>``, from products already at hand."""
+    return max(0.5 * sq_norm_X - float(np.sum(H * WtX)) + 0.5 * float(np.sum(WtW * (H @ H.T))), 0.0)
+
+
+def _inner_counts(shape, k, acceleration):
+    """Updates of ``W`` and of ``H`` per iteration: ``floor(1 + alpha rho)`` (Gillis and Glineur, 2012).
+
+    ``rho`` is the cost of the products an update of a factor needs once
+    (``X H^T``: ``m n k`` flops) over the cost of one more update with them
+    (``m k^2``), so extra updates cost a fraction of the first.
+    """
+    m, n = shape
+    rho_W = 1 + (m * n + n * k) / (m * (k + 1))
+    rho_H = 1 + (m * n + m * k) / (n * (k + 1))
+    return int(1 + acceleration * rho_W), int(1 + acceleration * rho_H)
+
+
+class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """NMF by multiplicative updates (Lee and Seung), for any beta-divergence.
+
+    Minimizes ``D_beta(X | W H)`` over ``W, H >= 0``. Each iteration updates
+    ``W`` then ``H`` (scikit-learn's order). For the Frobenius loss
+    (``beta = 2``) each factor is updated several times per iteration, reusing
+    ``X H^T`` and ``H H^T`` -- the accelerated updates of Gillis and Glineur
+    (2012); ``acceleration=0`` gives the plain algorithm. Written to be read and
+    to teach; for real work use :class:`sklearn.decomposition.NMF`.
 
     Parameters
     ----------
-    n_components : int
-        Number of parts, ``1 <= n_components <= min(n_samples, n_features)``.
-    beta_loss : float >= 0 or {"frobenius", "kullback-leibler", "itakura-saito"}
+    n_components : int or "auto", default="auto"
+        Number of parts ``k``. ``"auto"``: the shape of a custom ``W``/``H``,
+        else ``n_features`` (as scikit-learn).
+    beta_loss : float >= 0 or {"frobenius", "kullback-leibler", "itakura-saito"}, default="frobenius"
         The divergence minimized.
-    init : {"nndsvda", "random", "custom"}
-        Starting point: NNDSVD with zeros filled by the mean, a scaled random
-        matrix, or the ``W`` and ``H`` passed to ``fit``.
-    max_iter : int
-        Maximum number of iterations (one update of ``W`` and ``H`` each).
-    tol : float
-        Stop when the loss fell by less than ``tol`` times its current value
-        over the last 10 iterations (checked every 10); ``0`` runs all
-        ``max_iter`` iterations.
-    random_state : int or None
+    init : {None, "nndsvda", "random", "custom"}, default=None
+        Starting point. ``None``: ``"nndsvda"`` if ``k <= min(n_samples,
+        n_features)``, else ``"random"`` (scikit-learn's rule). ``"nndsvda"``:
+        NNDSVD with its zeros filled by the mean of ``X``; ``"random"``:
+        ``sqrt(X.mean() / k)`` times absolute standard normals; ``"custom"``:
+        the ``W`` and ``H`` passed to ``fit``.
+    max_iter : int, default=1000
+        Maximum number of iterations (each updates ``W`` and ``H``).
+    tol : float >= 0, default=1e-4
+        Stop when the loss fell by less than ``tol`` times its value over the
+        last 10 iterations (checked every 10); ``0`` runs ``max_iter``.
+    acceleration : float >= 0, default=2.0
+        Gillis and Glineur's ``alpha``: at most ``floor(1 + alpha rho)``
+        updates of a factor per iteration, ``rho`` the cost of the shared
+        products over that of one update. ``0``: one update (Lee and Seung).
+        Used for ``beta = 2`` only; other losses need ``W H`` afresh for every
+        update, so repeating it saves nothing.
+    inner_tol : float in [0, 1], default=0.1
+        Gillis and Glineur's ``delta``: stop repeating a factor's update once a
+        step moves it less than ``inner_tol`` times the first step did.
+    random_state : int, RandomState instance or None, default=None
         Seed for ``init="random"``.
 
     Attributes
     ----------
     components_ : ndarray, shape (n_components, n_features)
         ``H``: the parts.
+    n_components_ : int
+        The number of components used.
     loss_history_ : list of float
-        The beta-divergence after each iteration (the first entry: at the start).
+        The beta-divergence at the start and at every tenth iteration (when the
+        stopping rule looks at it), and after the last iteration.
     n_iter_ : int
         Iterations run.
     reconstruction_err_ : float
         ``sqrt(2 D_beta(X | W H))``, as scikit-learn reports it.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    Notes
+    -----
+    An all-zero ``X`` has exactly one non-negative fit, ``W H = 0``: ``fit``
+    returns ``W = 0`` and ``H = 0`` after 0 iterations, as scikit-learn's
+    ``NMF`` does.
 
     Examples
     --------
@@ -227,43 +319,68 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, n_components, *, beta_loss="frobenius", init="nndsvda", max_iter=200,
-                 tol=1e-4, random_state=None):
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "beta_loss": [StrOptions(set(_NAMED_BETA)), Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"nndsvda", "random", "custom"}), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "acceleration": [Interval(Real, 0, None, closed="left")],
+        "inner_tol": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_components="auto", *, beta_loss="frobenius", init=None, max_iter=1000, tol=1e-4,
+                 acceleration=2.0, inner_tol=0.1, random_state=None):
         self.n_components = n_components
         self.beta_loss = beta_loss
         self.init = init
         self.max_iter = max_iter
         self.tol = tol
+        self.acceleration = acceleration
+        self.inner_tol = inner_tol
         self.random_state = random_state
 
-    def _check_params(self, X):
-        k = check_positive_int(self.n_components, "n_components")
-        if k > min(X.shape):
-            raise ValueError(f"n_components={k} is larger than the data allows: X is {X.shape}, so "
-                             f"choose n_components <= {min(X.shape)}.")
-        check_positive_int(self.max_iter, "max_iter")
-        if self.init not in ("nndsvda", "random", "custom"):
-            raise ValueError(f"init={self.init!r}: choose 'nndsvda', 'random' or 'custom'.")
-        if not self.tol >= 0:
-            raise ValueError(f"tol must be >= 0, got {self.tol!r}.")
-        return k, _beta_value(self.beta_loss)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
-    def _initial(self, X, k, W, H):
+    def _check_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=False)
+        X = check_matrix(X, "X")                          # NaN and inf, with the fix named
+        if X.min() < 0:
+            raise ValueError(f"Negative values in data passed to MultiplicativeNMF (min {X.min():.4g}): NMF "
+                             "needs X >= 0 -- shift or clip the data first, e.g. X - X.min().")
+        if _beta_value(self.beta_loss) == 0 and np.any(X == 0):
+            raise ValueError("Itakura-Saito NMF (beta=0) needs X > 0 everywhere, its divergence is infinite "
+                             "at X = 0; add a small positive offset, e.g. X + 1e-6 * X.max().")
+        return X
+
+    def _start(self, X, W, H):
+        """The number of components and the starting ``W``, ``H``."""
+        k = self.n_components
         if self.init == "custom":
             if W is None or H is None:
-                raise ValueError("init='custom' needs both W and H passed to fit.")
+                raise ValueError("init='custom' needs both W and H passed to fit(X, W=..., H=...).")
             W = check_matrix(W, "W", nonnegative=True, copy=True)
             H = check_matrix(H, "H", nonnegative=True, copy=True)
+            k = H.shape[0] if k == "auto" else k
             if W.shape != (X.shape[0], k) or H.shape != (k, X.shape[1]):
                 raise ValueError(f"custom W {W.shape} and H {H.shape} must be {(X.shape[0], k)} and "
                                  f"{(k, X.shape[1])}.")
-            return W, H
-        if self.init == "random":
-            rng = np.random.default_rng(self.random_state)
+            return k, W, H
+        k = X.shape[1] if k == "auto" else k
+        init = self.init or ("nndsvda" if k <= min(X.shape) else "random")
+        if init == "random":
+            rng = check_random_state(self.random_state)
             scale = np.sqrt(X.mean() / k)
-            return (scale * np.abs(rng.standard_normal((X.shape[0], k))),
-                    scale * np.abs(rng.standard_normal((k, X.shape[1]))))
-        return nndsvd(X, k, fill="average")
+            return k, scale * np.abs(rng.standard_normal((X.shape[0], k))), \
+                scale * np.abs(rng.standard_normal((k, X.shape[1])))
+        if k > min(X.shape):
+            raise ValueError(f"n_components={k} is larger than init='nndsvda' allows for X of shape {X.shape}: "
+                             f"choose n_components <= {min(X.shape)}, or init='random'.")
+        return k, *nndsvd(X, k, fill="average")
 
     def fit_transform(self, X, y=None, W=None, H=None):
         """Learn ``W`` and ``H`` for ``X`` and return ``W``.
@@ -279,76 +396,131 @@ class MultiplicativeNMF(TransformerMixin, BaseEstimator):
         -------
         W : ndarray, shape (n_samples, n_components)
         """
-        X = check_matrix(X, "X", nonnegative=True)
-        k, beta = self._check_params(X)
-        if beta == 0 and np.any(X == 0):
-            raise ValueError("Itakura-Saito NMF needs X > 0 everywhere; add a small positive offset.")
-        W, H = self._initial(X, k, W, H)
-        sq_norm_X = float(np.sum(X * X))
-        history = [_loss(X, W, H, beta, sq_norm_X)]
-        for it in range(1, self.max_iter + 1):
-            update_H(X, W, H, beta)
-            update_W(X, W, H, beta)
-            history.append(_loss(X, W, H, beta, sq_norm_X))
-            if self.tol > 0 and it % 10 == 0 and history[-11] - history[-1] <= self.tol * history[-1]:
-                break
-        self.components_ = H
-        self.loss_history_ = history
-        self.n_iter_ = it
-        self.n_components_ = k
-        Y = W @ H if beta == 2 else np.maximum(W @ H, EPS)
-        self.reconstruction_err_ = float(np.sqrt(2 * _divergence(X, Y, beta)))
+        self._validate_params()
+        X = self._check_X(X, reset=True)
+        beta = _beta_value(self.beta_loss)
+        # One BLAS thread, like scikit-learn's cd solver: the many small products of the updates
+        # gain nothing from threads, and the SVD and large products lose much on a busy machine.
+        with threadpool_limits(1, user_api="blas"):
+            k, W, H = self._start(X, W, H)
+            if not X.any():                               # the only fit of X = 0 is W H = 0
+                W, H, history, n_iter = np.zeros_like(W), np.zeros_like(H), [0.0], 0
+            elif beta == 2:
+                W, H, history, n_iter = self._fit_frobenius(X, W, H)
+            else:
+                W, H, history, n_iter = self._fit_beta(X, W, H, beta)
+        if n_iter == self.max_iter and self.tol > 0:
+            warnings.warn(f"MultiplicativeNMF stopped at max_iter={self.max_iter} before the loss settled "
+                          f"(tol={self.tol:g}); raise max_iter.", ConvergenceWarning, stacklevel=2)
+        self.components_, self.n_components_ = H, k
+        self.loss_history_, self.n_iter_ = history, n_iter
+        self.reconstruction_err_ = float(np.sqrt(2 * history[-1]))
         return W
 
+    def _stop(self, history, it):
+        """Checked every 10 iterations: did the loss fall by less than tol of itself over them?"""
+        return self.tol > 0 and it % 10 == 0 and history[-2] - history[-1] <= self.tol * history[-1]
+
+    def _fit_frobenius(self, X, W, H):
+        sq_norm_X = float(np.sum(X * X))
+        n_W, n_H = _inner_counts(X.shape, H.shape[0], self.acceleration)
+        history = [_frobenius_loss(sq_norm_X, H, W.T @ X, W.T @ W)]
+        for it in range(1, self.max_iter + 1):
+            W = _inner_updates(W, X @ H.T, H @ H.T, n_W, self.inner_tol, left=False)
+            WtX, WtW = W.T @ X, W.T @ W
+            H = _inner_updates(H, WtX, WtW, n_H, self.inner_tol, left=True)
+            if it % 10 == 0 or it == self.max_iter:      # nearly free: reuses W^T X and W^T W
+                history.append(_frobenius_loss(sq_norm_X, H, WtX, WtW))
+                if self._stop(history, it):
+                    break
+        return W, H, history, it
+
+    def _fit_beta(self, X, W, H, beta):
+        history = [_divergence(X, np.maximum(W @ H, EPS), beta)]
+        for it in range(1, self.max_iter + 1):
+            update_W(X, W, H, beta)
+            update_H(X, W, H, beta)
+            if it % 10 == 0 or it == self.max_iter:      # costs one W H: only when the rule looks
+                history.append(_divergence(X, np.maximum(W @ H, EPS), beta))
+                if self._stop(history, it):
+                    break
+        return W, H, history, it
+
     def fit(self, X, y=None, **params):
-        """Learn the parts ``components_`` from ``X``."""
+        """Learn the parts ``components_`` from ``X``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features), non-negative
+        y : ignored
+        **params : ``W`` and ``H`` for ``init="custom"``
+
+        Returns
+        -------
+        self
+        """
         self.fit_transform(X, **params)
         return self
 
     def transform(self, X, max_iter=None):
         """Coefficients ``W`` for new samples, with the learned ``H`` held fixed.
 
+        Minimizes the model's own divergence ``D_beta(X | W H)`` over ``W >= 0``
+        by multiplicative updates, with the model's stopping rule.
+
         Parameters
         ----------
         X : array-like, shape (n_samples, n_features), non-negative
         max_iter : int, optional
-            Multiplicative updates of ``W`` (default: the model's ``max_iter``).
-            For ``beta = 2`` they converge to the non-negative least-squares fit
-            ``argmin_{W >= 0} ||X - W H||_F`` -- not ``X H^+``, which may be negative.
+            Maximum number of updates of ``W`` (default: the model's
+            ``max_iter``). For ``beta = 2`` they converge to the non-negative
+            least-squares fit ``argmin_{W >= 0} ||X - W H||_F`` -- not
+            ``X H^+``, which may be negative.
 
         Returns
         -------
         W : ndarray, shape (n_samples, n_components)
         """
-        if not hasattr(self, "components_"):
-            raise RuntimeError("call fit(X) before transform(X).")
-        X = check_matrix(X, "X", nonnegative=True)
-        H = self.components_
-        if X.shape[1] != H.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features but the model was fitted on {H.shape[1]}.")
-        beta = _beta_value(self.beta_loss)
-        if beta == 0 and np.any(X == 0):
-            raise ValueError("Itakura-Saito NMF needs X > 0 everywhere; add a small positive offset.")
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
         n_iter = self.max_iter if max_iter is None else check_positive_int(max_iter, "max_iter")
+        with threadpool_limits(1, user_api="blas"):
+            return self._transform(X, n_iter)
+
+    def _transform(self, X, n_iter):
+        H = self.components_
         W = np.full((X.shape[0], H.shape[0]), np.sqrt(max(X.mean(), EPS) / H.shape[0]))
-        for _ in range(n_iter):
-            update_W(X, W, H, beta)
+        beta = _beta_value(self.beta_loss)
+        if beta != 2:
+            for _ in range(n_iter):
+                update_W(X, W, H, beta)
+            return W
+        # H is fixed, so X H^T and H H^T serve every update; the loss is cheap to follow.
+        XHt, HHt = X @ H.T, H @ H.T
+        sq_norm_X = float(np.sum(X * X))
+        history = [_frobenius_loss(sq_norm_X, W.T, XHt.T, HHt)]
+        for it in range(1, n_iter + 1):
+            W *= XHt / np.maximum(W @ HHt, EPS)
+            if it % 10 == 0:
+                history.append(_frobenius_loss(sq_norm_X, W.T, XHt.T, HHt))
+                if self._stop(history, it):
+                    break
         return W
 
-    def inverse_transform(self, W):
+    def inverse_transform(self, X):
         """``W @ components_``: back from coefficients to data space.
 
         Parameters
         ----------
-        W : array-like, shape (n_samples, n_components), non-negative
+        X : array-like, shape (n_samples, n_components), non-negative
+            The coefficients ``W``.
 
         Returns
         -------
-        X : ndarray, shape (n_samples, n_features)
+        ndarray, shape (n_samples, n_features)
         """
-        if not hasattr(self, "components_"):
-            raise RuntimeError("call fit(X) before inverse_transform(W).")
-        W = check_matrix(W, "W", nonnegative=True)
+        check_is_fitted(self)
+        W = check_matrix(X, "W", nonnegative=True)
         if W.shape[1] != self.components_.shape[0]:
             raise ValueError(f"W has {W.shape[1]} columns; the model has {self.components_.shape[0]} components.")
         return W @ self.components_
