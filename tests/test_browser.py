@@ -11,14 +11,12 @@ import threading
 
 import pytest
 from conftest import ARTIFACTS
+from test_book import CHAPTERS, PAGES
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["book/intro", "notebooks/01_evd_to_svd", "notebooks/02_image_compression",
-         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "book/notation", "book/api",
-         "book/bibliography"]
-MATH_PAGES = ["notebooks/01_evd_to_svd", "notebooks/02_image_compression",
-              "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "book/notation"]
+MATH_PAGES = [*CHAPTERS, "book/notation"]
+MIN_EXERCISES = 5
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +86,7 @@ def test_page_loads_cleanly(browser, site, page):
     browser.save_screenshot(str(ARTIFACTS / f"{page.replace('/', '_')}.png"))
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("notebooks/")])
+@pytest.mark.parametrize("page", CHAPTERS)
 def test_every_slider_moves_the_picture(browser, site, page):
     from selenium.webdriver.common.keys import Keys
 
@@ -146,5 +144,31 @@ def test_lowrank_slider_reaches_random_k(browser, site, page):
             seen.add(pictures)
         ARTIFACTS.mkdir(exist_ok=True)
         root.screenshot(str(ARTIFACTS / f"lowrank_{page.split('/')[-1]}_{n}.png"))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors {errors}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_exercises_hide_their_solutions_until_opened(browser, site, page):
+    """Each chapter has its exercises; a solution's content shows only after the reader opens it."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, f"{site}/{page}.html")
+    exercises = browser.find_elements("css selector", "div.exercise")
+    solutions = browser.find_elements("css selector", "div.solution")
+    assert len(exercises) >= MIN_EXERCISES, f"{page}: {len(exercises)} exercises"
+    assert len(solutions) >= len(exercises), f"{page}: {len(solutions)} solutions for {len(exercises)} exercises"
+    for n, solution in enumerate(solutions):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", solution)
+        body = solution.find_elements("css selector", ":scope > *:not(.admonition-title)")
+        assert body and not any(b.is_displayed() for b in body), f"{page} solution {n} is visible before opening"
+        solution.find_element("css selector", "button.toggle-button").click()   # the reader's "Click to show"
+        try:                                                   # the dropdown opens with a short animation
+            WebDriverWait(browser, 5).until(lambda _: any(b.is_displayed() for b in body))
+        except TimeoutException:
+            pytest.fail(f"{page} solution {n} does not open")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"exercises_{page.split('/')[-1]}.png"))
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors {errors}"
