@@ -10,8 +10,8 @@ import pytest
 pytestmark = pytest.mark.book
 
 PAGES = ["book/intro", "notebooks/01_evd_to_svd", "notebooks/02_image_compression",
-         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "book/notation", "book/api",
-         "book/bibliography"]
+         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "notebooks/05_recommender", "book/notation",
+         "book/api", "book/bibliography"]
 CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
 MAX_PAGE_PAYLOAD = 2.5e6   # bytes of embedded slider frames a page may carry ("about 2 MB")
 
@@ -43,6 +43,13 @@ def test_every_chapter_was_executed_not_taken_from_a_cache(built_book):
     _, log = built_book
     assert "Using cached notebook" not in log
     assert log.count("Executed notebook in") == len(CHAPTERS), log[-3000:]
+
+
+def test_every_chapter_has_a_corrections_box(built_book):
+    html, _ = built_book
+    for page in CHAPTERS:
+        text = (html / f"{page}.html").read_text()
+        assert 'admonition-title">Corrections to the sources<' in text, page
 
 
 def test_every_page_is_built(built_book):
