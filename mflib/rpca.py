@@ -51,7 +51,10 @@ def shrink(X, tau, out=None):
     if not np.all(np.asarray(tau) >= 0):
         raise ValueError(f"tau must be >= 0 (a number, or an array broadcasting against X), got {tau}.")
     sign = np.sign(X)                       # before `out` (possibly X) is overwritten
-    out = np.abs(X, out=out)
+    if out is None:                         # a new float array (also for 0-d and integer input)
+        out = np.asarray(np.abs(X.astype(np.result_type(X, 1.0), copy=False)))
+    else:
+        np.abs(X, out=out)
     out -= tau
     np.maximum(out, 0, out=out)
     out *= sign

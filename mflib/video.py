@@ -167,6 +167,8 @@ def _robust_fit(Z, A, tau=None, n_refine=2, relative=False):
 
 def _tail_quantile(threshold, dof):
     """The chi-square(dof) quantile with the two-sided Gaussian tail of ``threshold`` sigmas."""
+    if dof == 1:
+        return float(threshold) ** 2
     from scipy.stats import chi2
     return float(chi2.isf(math.erfc(threshold / math.sqrt(2)), dof))
 
@@ -227,8 +229,7 @@ class BackgroundModel:
         X = _as_float(arr)
         return (self.coefficients(X) @ self.basis).reshape(arr.shape)
 
-    def detect(self, frames, threshold=5.0, shadow_ratio=1.0):
-        """Raw foreground (no clean-up) of a chunk of frames: bool (k, H, W)."""
+    def _residual(self, frames):
         arr = check_frames(frames, min_frames=1)
         if arr.shape[1:] != self.frame_shape:
             raise ValueError(f"frames of shape {arr.shape[1:]} do not match the model's {self.frame_shape}.")
@@ -237,7 +238,8 @@ class BackgroundModel:
         C = self.coefficients(X / unit if unit != 1 else X) * unit
         if not self.colour:
             R = np.subtract(X, C @ self.basis, out=X)
-            return (np.abs(R, out=R) > (np.float32(threshold) * unit) * self.scale).reshape(k, *self.frame_shape)
+            R /= self.scale * unit
+            return k, R * R, C, None, None, unit
         # With the background's colour fixed per pixel (unit vector d), no background image is needed:
         # brightness change = x.d - level, chromaticity change^2 = |x|^2 - (x.d)^2.
         xd = _triplet_sum(X * self.direction)
@@ -246,11 +248,30 @@ class BackgroundModel:
         across2 -= xd * xd
         along = np.subtract(xd, C @ self.level, out=xd)
         # Gaussian noise model: along/sigma_b ~ N(0, 1), across/sigma_c ~ 2-D N(0, I), so their squared
-        # sum is chi-square with 3 degrees of freedom; threshold it at the tail of `threshold` sigmas.
+        # sum is chi-square with 3 degrees of freedom.
         d2 = np.square(along / (self.brightness_scale * unit))
         d2 += across2 / np.square(self.chroma_scale * unit)
-        fg = d2 > np.float32(_tail_quantile(threshold, 3))
-        if shadow_ratio < 1:       # darker by at most 1/shadow_ratio with unchanged chroma: a cast shadow
+        return k, d2, C, along, across2, unit
+
+    @property
+    def dof(self):
+        """Degrees of freedom of the squared distance: 1 (grayscale) or 3 (colour)."""
+        return 3 if self.colour else 1
+
+    def distance2(self, frames):
+        """Squared distance of each pixel from its background in noise units: chi-square(dof) under noise."""
+        k, d2 = self._residual(frames)[:2]
+        return d2.reshape(k, *self.frame_shape[:2])
+
+    def detect(self, frames, threshold=5.0, shadow_ratio=1.0):
+        """Raw foreground (no clean-up) of a chunk of frames: bool (k, H, W).
+
+        Foreground where :meth:`distance2` exceeds the chi-square(dof) quantile with the
+        two-sided Gaussian tail of ``threshold`` sigmas (``threshold**2`` in grayscale).
+        """
+        k, d2, C, along, across2, unit = self._residual(frames)
+        fg = d2 > np.float32(_tail_quantile(threshold, self.dof))
+        if self.colour and shadow_ratio < 1:   # darker by at most 1/shadow_ratio, same chroma: a shadow
             level = C @ self.level
             shadow = (along < 0) & (level + along >= np.float32(shadow_ratio) * level)
             shadow &= across2 <= np.square(self.chroma_scale * unit) * np.float32(_tail_quantile(threshold, 2))
@@ -490,8 +511,16 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
                                    close=close, n_sample_frames=n_sample_frames, grayscale=grayscale, lam=lam)
     model = None
     if out is None:
-        parts = list(chunks)
-        model, result = parts[-1][0], np.concatenate([masks for _, masks in parts])
+        n = len(source) if isinstance(source, np.ndarray) else None
+        result, parts, i = None, [], 0
+        for model, masks in chunks:  # noqa: B007 (the model is returned)
+            if n is not None:            # length known: fill one array, no second copy
+                result = np.empty((n, *masks.shape[1:]), bool) if result is None else result
+                result[i:i + len(masks)] = masks
+                i += len(masks)
+            else:
+                parts.append(masks)
+        result = result if n is not None else np.concatenate(parts)
     else:
         raw = out.with_name(out.name + ".part")
         try:
