@@ -153,7 +153,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     ----------
     low_rank_ : ndarray, shape (n_samples, n_features)
     sparse_ : ndarray, shape (n_samples, n_features)
-    components_ : ndarray, shape (rank_, n_features)
+    components_ : ndarray, shape (rank, n_features)
         Orthonormal basis of the row space of ``low_rank_``.
     n_iter_ : int
     rank_ : int
@@ -262,7 +262,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         return L, S, lam, history
 
     def transform(self, X):
-        """Coefficients of the rows of ``X`` on ``components_`` (least squares), shape (n, rank_)."""
+        """Coefficients of the rows of ``X`` on ``components_`` (least squares), shape (n, ``rank_``)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=self.components_.dtype, reset=False)
         return X @ self.components_.T

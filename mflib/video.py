@@ -32,6 +32,7 @@ clip's length):
 
 import itertools
 import math
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ def frames_to_matrix(frames):
 
 
 def matrix_to_frames(M, frame_shape):
-    """Inverse of :func:`frames_to_matrix`: columns back to frames (n, *frame_shape)."""
+    """Inverse of :func:`frames_to_matrix`: columns back to frames, shape ``(n, *frame_shape)``."""
     M = np.asarray(M)
     size = math.prod(frame_shape)
     if M.ndim != 2 or M.shape[0] != size:
@@ -114,10 +115,10 @@ def matrix_to_frames(M, frame_shape):
 
 def _temporal_basis(sample, lam, max_rank, random_state):
     """Robust PCA on a row subsample of the sampled frames: (coefficients (ns, r), rows)."""
-    X = _as_float(sample)
+    flat = sample.reshape(len(sample), -1)
     rng = np.random.default_rng(random_state)
-    rows = np.sort(rng.choice(X.shape[1], min(X.shape[1], MAX_ROWS), replace=False))
-    Xs = np.ascontiguousarray(X[:, rows])
+    rows = np.sort(rng.choice(flat.shape[1], min(flat.shape[1], MAX_ROWS), replace=False))
+    Xs = _as_float(np.ascontiguousarray(flat[:, rows]))         # the row sample only: bounded memory
     with threadpool_limits(1, "blas"):      # small matrices: threads only add overhead
         L = RobustPCA(lam=lam, tol=1e-4, max_iter=500, random_state=random_state).fit(Xs).low_rank_
         U, s, Vt = np.linalg.svd(L, full_matrices=False)
@@ -373,17 +374,16 @@ def _chunk_size(frame_values):
     return max(1, WORK_BYTES // (10 * 4 * frame_values))
 
 
-def _systematic_sample(chunks, n_sample):
-    """Evenly spaced frames of a stream of unknown length: keep every k-th, doubling k when full."""
-    kept, k, index = [], 1, 0
-    for chunk in chunks:
-        for frame in chunk:
-            if index % k == 0:
-                kept.append((index, np.array(frame)))
-                if len(kept) >= 2 * n_sample:
-                    kept, k = kept[::2], 2 * k
-            index += 1
-    return np.stack([f for _, f in kept]) if kept else np.empty((0,))
+def _sample_from_stream(make_chunks, n_sample):
+    """Exactly the frames ``_evenly(n, n_sample)`` of a re-readable stream: one pass to count, one to pick."""
+    n = sum(len(chunk) for chunk in make_chunks())
+    if n == 0:
+        raise ValueError("the video holds no frame.")
+    wanted, picked, index = set(_evenly(n, n_sample).tolist()), [], 0
+    for chunk in make_chunks():
+        picked += [np.array(f) for i, f in enumerate(chunk, start=index) if i in wanted]
+        index += len(chunk)
+    return np.stack(picked)
 
 
 def _check_chunk(chunk, shape):
@@ -421,8 +421,8 @@ def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, 
                           random_state=0):
     """Foreground masks in chunks, in bounded memory: the generator behind :func:`foreground_masks`.
 
-    ``source`` is an array, a video path (decoded twice, in a guarded child
-    process: once for the sample, once for the masks) or an iterator of frames
+    ``source`` is an array, a video path (decoded three times, in a guarded
+    child process: to count the frames, to pick the sample, for the masks) or an iterator of frames
     or of chunks of frames (one pass: the background is learned from the first
     ``4 * n_sample_frames`` frames). Yields ``(model, masks)`` with ``masks``
     bool (k, H, W); parameters as in :func:`foreground_masks`.
@@ -436,8 +436,8 @@ def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, 
     checked = False
     if isinstance(source, (str, Path)):
         from .io import iter_video
-        sample = _systematic_sample(iter_video(source, chunk_size=16, grayscale=grayscale), n_sample)
-        chunks = iter_video(source, chunk_size=16, grayscale=grayscale)
+        make = lambda: iter_video(source, chunk_size=16, grayscale=grayscale)  # noqa: E731
+        sample, chunks = _sample_from_stream(make, n_sample), make()
     elif not isinstance(source, Iterator):
         arr, checked = check_frames(source), True
         sample, chunks = arr[_evenly(len(arr), n_sample)], [arr]
@@ -527,17 +527,15 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
             with open(raw, "xb") as handle:              # stream to disk: length unknown in advance
                 for model, masks in chunks:  # noqa: B007 (the model is returned)
                     handle.write(masks.tobytes())
-            flat = np.memmap(raw, bool, "r")
-            shape = (flat.size // math.prod(model.frame_shape[:2]), *model.frame_shape[:2])
-            result = np.lib.format.open_memmap(out, "w+", bool, shape)
-            step = max(1, WORK_BYTES // math.prod(shape[1:]))
-            for i in range(0, shape[0], step):
-                result[i:i + step] = flat[i * math.prod(shape[1:]):(i + step) * math.prod(shape[1:])].reshape(-1,
-                                                                                                  *shape[1:])
-            result.flush()
-            del flat
+            hw = model.frame_shape[:2]
+            shape = (raw.stat().st_size // math.prod(hw), *hw)
+            with open(out, "xb") as handle, open(raw, "rb") as body:   # header, then the bytes: no mapping
+                np.lib.format.write_array_header_1_0(handle, {"descr": "|b1", "fortran_order": False,
+                                                              "shape": shape})
+                shutil.copyfileobj(body, handle, 2 ** 24)
         finally:
             raw.unlink(missing_ok=True)
+        result = np.load(out, mmap_mode="r")
     return (result, model) if return_model else result
 
 
