@@ -106,7 +106,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         Standard deviation of the normal initial factors (biases start at 0).
     tol : float, default=1e-4
         Stop when the loss decreased by less than ``tol`` times its value in one
-        sweep; a ``ConvergenceWarning`` says when ``n_iter`` ran out first.
+        sweep -- so also when it rose, which ALS never does but SGD can; with
+        ``tol=0`` only a rise stops early. A ``ConvergenceWarning`` says when
+        ``n_iter`` ran out first (not raised for ``tol=0``).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial factors and the SGD order.
 
