@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -208,21 +209,64 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             proc = subprocess.Popen([*DECODER, str(path), str(fifo), json.dumps(options)], stdout=out,
                                     stderr=err, text=True)
+            progress = _Watchdog(proc, fifo, timeout)
             try:
-                fd = os.open(fifo, os.O_RDONLY)          # returns once the child opened its end
+                fd = os.open(fifo, os.O_RDONLY)          # returns once the child (or the watchdog) opened its end
                 with os.fdopen(fd, "rb") as pipe:
                     while data := pipe.read(chunk_size * frame_bytes):
+                        progress.tick()
                         n = len(data) // frame_bytes
                         yield np.frombuffer(data[:n * frame_bytes], np.uint8).reshape(n, *frame_shape)
                 proc.wait(timeout=timeout)
             finally:
+                progress.stop()
                 if proc.poll() is None:                  # the reader stopped early, or a timeout
                     proc.kill()
                     proc.wait()
+            if progress.timed_out:
+                raise TimeoutError(f"decoding {path} made no progress for {timeout} s; pass a larger "
+                                   "timeout= or a shorter range (start=, stop=, step=).")
             if proc.returncode != 0:
                 err.seek(0)
                 raise _decode_failure(path, subprocess.CompletedProcess(proc.args, proc.returncode, "",
                                                                         err.read()))
+
+
+class _Watchdog:
+    """Keeps :func:`iter_video` from waiting forever on its decoding child.
+
+    A child that dies before opening the pipe would leave the reader blocked in
+    ``open``: the watchdog then opens the writing end itself, so the reader sees
+    an empty pipe and reports the child's failure. A child that stops making
+    progress for ``timeout`` seconds is killed, which closes the pipe too.
+    """
+
+    def __init__(self, proc, fifo, timeout):
+        import threading
+        self.proc, self.fifo, self.timeout = proc, fifo, timeout
+        self.timed_out, self._last = False, time.monotonic()
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def tick(self):
+        self._last = time.monotonic()
+
+    def stop(self):
+        self._done.set()
+
+    def _watch(self):
+        while not self._done.is_set():
+            try:
+                self.proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - self._last > self.timeout:
+                    self.timed_out = True
+                    self.proc.kill()
+        try:                                   # unblock a reader still waiting in open()
+            os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:                        # no reader waiting (ENXIO), or the folder is gone
+            pass
 
 
 # -- animations -----------------------------------------------------------------

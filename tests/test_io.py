@@ -164,3 +164,37 @@ def test_write_animation_uses_one_value_scale_for_the_clip(tmp_path):
         write_animation(tmp_path / "nan.gif", np.full((2, 4, 4), np.nan))
 
 
+
+
+# -- streaming ----------------------------------------------------------------------
+
+def test_iter_video_streams_the_same_frames_in_chunks(data_dir):
+    path = data_dir / "videos" / "shop.avi"
+    whole = load_video(path, grayscale=True, start=3, stop=50, step=2)
+    chunks = list(io.iter_video(path, chunk_size=7, grayscale=True, start=3, stop=50, step=2))
+    assert [len(c) for c in chunks] == [7, 7, 7, 3]
+    np.testing.assert_array_equal(np.concatenate(chunks), whole)
+
+
+def test_iter_video_child_dying_before_the_pipe_is_an_error_not_a_hang(data_dir, monkeypatch):
+    path = data_dir / "videos" / "shop.avi"
+    first = load_video(path, stop=1)                     # the probe runs before the fake child is used
+    monkeypatch.setattr(io, "load_video", lambda *a, **k: first)
+    _fake_decoder(monkeypatch, "import os; os.abort()")
+    with pytest.raises(ValueError, match=r"OpenCV crashed while decoding .*shop\.avi \(signal 6\)"):
+        list(io.iter_video(path, chunk_size=4))
+
+
+def test_iter_video_stalled_child_times_out(data_dir, monkeypatch):
+    path = data_dir / "videos" / "shop.avi"
+    first = load_video(path, stop=1)
+    monkeypatch.setattr(io, "load_video", lambda *a, **k: first)
+    _fake_decoder(monkeypatch, "import sys, time; f = open(sys.argv[2], 'wb'); time.sleep(60)")
+    with pytest.raises(TimeoutError, match="no progress for 1 s"):
+        list(io.iter_video(path, chunk_size=4, timeout=1))
+
+
+def test_iter_video_stopping_early_ends_the_child(data_dir):
+    stream = io.iter_video(data_dir / "videos" / "escalator.avi", chunk_size=5)
+    assert next(stream).shape == (5, 130, 160, 3)
+    stream.close()                                         # the reader has seen enough: no error, no leftover
