@@ -492,8 +492,13 @@ class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         W = np.full((X.shape[0], H.shape[0]), np.sqrt(max(X.mean(), EPS) / H.shape[0]))
         beta = _beta_value(self.beta_loss)
         if beta != 2:
-            for _ in range(n_iter):
+            history = [_divergence(X, np.maximum(W @ H, EPS), beta)]
+            for it in range(1, n_iter + 1):
                 update_W(X, W, H, beta)
+                if it % 10 == 0:
+                    history.append(_divergence(X, np.maximum(W @ H, EPS), beta))
+                    if self._stop(history, it):
+                        break
             return W
         # H is fixed, so X H^T and H H^T serve every update; the loss is cheap to follow.
         XHt, HHt = X @ H.T, H @ H.T
