@@ -16,6 +16,7 @@ Usage::
 """
 
 import argparse
+import tempfile
 import time
 import warnings
 
@@ -63,12 +64,17 @@ def run_spark(folds, **params):
     spark = local_session(cores=2)
     startup = time.perf_counter() - start
     rows = []
+    # ALS cuts its RDD lineage every checkpointInterval (10) iterations only when a checkpoint directory is set;
+    # without one, 20 iterations overflowed the JVM stack here (java.lang.StackOverflowError)
+    checkpoints = tempfile.TemporaryDirectory(prefix="mflib-spark-")
+    spark.sparkContext.setCheckpointDir(checkpoints.name)
     try:
         for f in folds:
             pred, seconds = spark_als(spark, f.X_train, f.y_train, f.X_test, **params)
             rows.append((*scores(pred, f.y_test), seconds, None))
     finally:
         spark.stop()
+        checkpoints.cleanup()
     return rows, startup
 
 
@@ -88,10 +94,10 @@ def main():
     print(f"MovieLens 100k, official folds u1..u5 (data: {data_home()})")
     print(f"{'method':<44} {'RMSE':>6}  {'MAE':>6}  {'s/fold':>7}   RMSE per fold u1..u5")
     default = MatrixFactorization()
-    mf = report(f"mflib MatrixFactorization defaults ({default.solver}, k={default.n_factors}, "
-                f"{default.n_samples} draws)", run_mflib(folds))
+    mf = report(f"mflib defaults ({default.solver}, k={default.n_factors}, {default.n_samples} draws)",
+                run_mflib(folds))
     als_rows = run_mflib(folds, solver="als")
-    report(f"mflib MatrixFactorization (als, k={default.n_factors}, reg={default.reg})", als_rows)
+    report(f"mflib solver='als' (k={default.n_factors}, reg={default.reg})", als_rows)
     print(f"{'':<44} ALS sweeps until tol: {[r[3] for r in als_rows]}")
     with warnings.catch_warnings():   # Funk's SGD is never run to convergence: 20 epochs is the recipe
         warnings.simplefilter("ignore")

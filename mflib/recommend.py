@@ -402,6 +402,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
     def similar_items(self, item, n=10):
         """The ``n`` items whose factor vectors point closest to ``item``'s (cosine).
 
+        For ``"bpmf"`` the vectors are the draws side by side (see ``item_factors_``),
+        so the cosine compares the items across all draws at once.
+
         Returns
         -------
         items : ndarray of int64
