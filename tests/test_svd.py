@@ -2,7 +2,6 @@ import cv2
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import check_estimator
 from threadpoolctl import threadpool_info
 
 from mflib import datasets, io
@@ -97,11 +96,6 @@ def test_known_answers():
     assert np.isclose(eckart_young_error([4.0, 3.0], 1), 0.6)
 
 
-def test_passes_scikit_learn_checks():
-    results = check_estimator(SVDCompressor(), on_fail=None, on_skip=None)
-    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
-    assert not failed, failed
-    assert len(results) > 40
 
 
 def test_transformer_on_a_matrix():
