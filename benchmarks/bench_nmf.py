@@ -16,8 +16,8 @@ times). scikit-learn runs with its default threading, as a practitioner would us
 it; MultiplicativeNMF limits BLAS to one thread itself. The targets (issue 11):
 MU within 1% of the reference at each rank, and faster. Coordinate descent at
 ``tol=1e-6`` is slow: on the shared 2-core test machine it took about 4 and 12
-minutes at k = 6 and 16, and at k = 25 it reached ``max_iter=20000`` after about
-half an hour (the "stopped by" column says so), so pass ``--ranks`` to run fewer.
+minutes at k = 6 and 16, and at k = 25 it reached ``max_iter=20000`` after 20 to
+30 minutes (the "stopped by" column says so), so pass ``--ranks`` to run fewer.
 """
 
 import argparse
