@@ -5,7 +5,6 @@ import pytest
 from sklearn.decomposition import NMF
 from sklearn.decomposition._nmf import _beta_divergence
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from mflib.datasets import olivetti_faces
@@ -52,12 +51,6 @@ def test_beta_divergence_closed_forms():
 def test_beta_divergence_bad_input(X, Y, beta, match):
     with pytest.raises(ValueError, match=match):
         beta_divergence(X, Y, beta)
-
-
-@parametrize_with_checks([MultiplicativeNMF(), MultiplicativeNMF(beta_loss="kullback-leibler")])
-def test_scikit_learn_estimator_checks(estimator, check):
-    """Every check passes: no expected failures."""
-    check(estimator)
 
 
 def lee_seung(X, W, H, n_iter):
