@@ -48,6 +48,18 @@ def _uid(*parts):
     return f"mflib-slider-{next(_ids)}-{digest}"
 
 
+def _both_forms(slider, include=None, exclude=None):
+    """A slider's rich display: the static HTML for the book, the live widget for Jupyter."""
+    bundle = {"text/plain": repr(slider), "text/html": slider.static_html()}
+    try:
+        live = slider.widget()._repr_mimebundle_()
+    except Exception:  # no widget support here: the static form still works
+        live = None
+    if live:
+        bundle.update({key: v for key, v in live.items() if key != "text/plain"})
+    return bundle
+
+
 def _figure_png(fig):
     """Rasterize a matplotlib figure to PNG bytes and close it (so it is not shown twice)."""
     import matplotlib.pyplot as plt
@@ -249,15 +261,7 @@ class Slider:
         return self.frame(self.values.index(value))
 
     # -- display -----------------------------------------------------------
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.static_html()}
-        try:
-            live = self.widget()._repr_mimebundle_()
-        except Exception:  # no widget support here: the static form still works
-            live = None
-        if live:
-            bundle.update({k: v for k, v in live.items() if k != "text/plain"})
-        return bundle
+    _repr_mimebundle_ = _both_forms
 
     def __repr__(self):
         return (f"<mflib slider {self.name} over {len(self.values)} values "
@@ -799,15 +803,7 @@ class LowRankSlider:
         self._control.value = k
         return self.readout(k)
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.static_html()}
-        try:
-            live = self.widget()._repr_mimebundle_()
-        except Exception:  # no widget support here: the static form still works
-            live = None
-        if live:
-            bundle.update({key: v for key, v in live.items() if key != "text/plain"})
-        return bundle
+    _repr_mimebundle_ = _both_forms
 
     def __repr__(self):
         return (f"<mflib low-rank slider {self.name} = 1..{self.K} over {len(self.panels)} picture(s), "
