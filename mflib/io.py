@@ -84,6 +84,13 @@ def load_image(path, *, grayscale=False):
 
 # -- videos ---------------------------------------------------------------------
 
+def _video_source(path):
+    """A registered name (e.g. ``"videos/escalator.avi"``) fetched, or the reader's existing file."""
+    from . import datasets
+
+    return datasets.fetch(str(path)) if str(path) in datasets._registry() else existing_file(path)
+
+
 def _video_options(start, stop, step, size):
     if start < 0 or (stop is not None and stop <= start):
         raise ValueError(f"start={start}, stop={stop}: need 0 <= start < stop.")
@@ -93,6 +100,12 @@ def _video_options(start, stop, step, size):
         if len(size) != 2:
             raise ValueError("size must be (width, height).")
     return size
+
+
+def _decoder_options(grayscale, start, stop, step, size):
+    """The decoding child's options, validated (see ``mflib._decode_video``)."""
+    return dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step),
+                size=_video_options(start, stop, step, size))
 
 
 def _decode_failure(path, proc):
@@ -143,11 +156,8 @@ def load_video(path, *, grayscale=False, start=0, stop=None, step=1, size=None, 
     TimeoutError
         Decoding took longer than ``timeout`` seconds.
     """
-    from . import datasets
-
-    path = datasets.fetch(str(path)) if str(path) in datasets._registry() else existing_file(path)
-    size = _video_options(start, stop, step, size)
-    options = dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step), size=size)
+    path = _video_source(path)
+    options = _decoder_options(grayscale, start, stop, step, size)
     with tempfile.TemporaryDirectory(prefix="mflib-video-") as tmp:
         raw = Path(tmp) / "frames.u8"
         try:
@@ -190,10 +200,8 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
         As :func:`load_video`; a file that breaks part-way raises after the
         chunks decoded before the break were yielded.
     """
-    from . import datasets
-
     chunk_size = check_positive_int(chunk_size, "chunk_size")
-    path = datasets.fetch(str(path)) if str(path) in datasets._registry() else existing_file(path)
+    path = _video_source(path)
     first = load_video(path, grayscale=grayscale, start=start, stop=start + 1, size=size, timeout=timeout)
     frame_shape, frame_bytes = first.shape[1:], first[0].nbytes
     if os.name == "nt":  # no named pipes: decode to a memory-mapped file, then hand out chunks
@@ -201,8 +209,7 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
                             timeout=timeout)
         yield from (frames[i:i + chunk_size] for i in range(0, len(frames), chunk_size))
         return
-    options = dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step),
-                   size=_video_options(start, stop, step, size))
+    options = _decoder_options(grayscale, start, stop, step, size)
     with tempfile.TemporaryDirectory(prefix="mflib-video-") as tmp:
         fifo = Path(tmp) / "frames.pipe"
         os.mkfifo(fifo)

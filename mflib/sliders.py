@@ -48,18 +48,6 @@ def _uid(*parts):
     return f"mflib-slider-{next(_ids)}-{digest}"
 
 
-def _both_forms(slider, include=None, exclude=None):
-    """A slider's rich display: the static HTML for the book, the live widget for Jupyter."""
-    bundle = {"text/plain": repr(slider), "text/html": slider.static_html()}
-    try:
-        live = slider.widget()._repr_mimebundle_()
-    except Exception:  # no widget support here: the static form still works
-        live = None
-    if live:
-        bundle.update({key: v for key, v in live.items() if key != "text/plain"})
-    return bundle
-
-
 def _figure_png(fig):
     """Rasterize a matplotlib figure to PNG bytes and close it (so it is not shown twice)."""
     import matplotlib.pyplot as plt
@@ -83,7 +71,36 @@ class Frame:
         self.widths = widths    # pixel width of each image panel, None for figures
 
 
-class Slider:
+class _TwoForms:
+    """What both slider kinds share: a cached static HTML form and the rich display of both forms.
+
+    Subclasses provide ``_build_html()`` and ``widget()`` and set ``self._html = None``.
+    """
+
+    def static_html(self):
+        """The self-contained HTML slider: everything embedded, an inline script, no kernel."""
+        if self._html is None:
+            self._html = self._build_html()
+        return self._html
+
+    @property
+    def payload_bytes(self):
+        """Size in bytes of the static HTML (what the slider adds to a page)."""
+        return len(self.static_html().encode())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The static HTML for the book, the live widget for Jupyter."""
+        bundle = {"text/plain": repr(self), "text/html": self.static_html()}
+        try:
+            live = self.widget()._repr_mimebundle_()
+        except Exception:  # no widget support here: the static form still works
+            live = None
+        if live:
+            bundle.update({key: v for key, v in live.items() if key != "text/plain"})
+        return bundle
+
+
+class Slider(_TwoForms):
     """A slider over ``values`` showing ``render(value)``; see :func:`slider`."""
 
     def __init__(self, render, values, *, name="k", value=None, labels=None, title=None,
@@ -158,18 +175,7 @@ class Slider:
         """The text shown next to the slider for ``values[index]``."""
         return f"{self.name} = {self.values[index]}"
 
-    # -- static form -------------------------------------------------------
-    def static_html(self):
-        """The self-contained HTML slider with every frame embedded."""
-        if self._html is None:
-            self._html = self._build_html()
-        return self._html
-
-    @property
-    def payload_bytes(self):
-        """Size in bytes of the static HTML (what the slider adds to a page)."""
-        return len(self.static_html().encode())
-
+    # -- static form: every frame embedded ------------------------------------
     def _build_html(self):
         frames = [self.frame(i) for i in range(len(self.values))]
         npanels = {len(f.panels) for f in frames}
@@ -261,7 +267,6 @@ class Slider:
         return self.frame(self.values.index(value))
 
     # -- display -----------------------------------------------------------
-    _repr_mimebundle_ = _both_forms
 
     def __repr__(self):
         return (f"<mflib slider {self.name} over {len(self.values)} values "
@@ -567,7 +572,7 @@ def _psnr_text(p):
     return "PSNR ∞ dB" if not np.isfinite(p) else f"PSNR {p:.1f} dB"
 
 
-class LowRankSlider:
+class LowRankSlider(_TwoForms):
     """A slider over every rank of low-rank products, drawn in the browser; see :func:`lowrank_slider`."""
 
     def __init__(self, panels, *, k=None, name="k", title=None, clip=(0, 1), quantize=8, width=None):
@@ -692,18 +697,7 @@ class LowRankSlider:
             shown_psnr[rho] = float("inf") if mse == 0 else 10 * np.log10(peak2 / mse)
         return np.array([shown_psnr[int(r)] - self._stats[panel][int(r)]["psnr"] for r in ranks])
 
-    # -- static form -----------------------------------------------------------
-    def static_html(self):
-        """Self-contained HTML: the quantized factors as base64 and a script that draws every rank."""
-        if self._html is None:
-            self._html = self._build_html()
-        return self._html
-
-    @property
-    def payload_bytes(self):
-        """Size in bytes of the static HTML."""
-        return len(self.static_html().encode())
-
+    # -- static form: the quantized factors as base64, a script draws every rank --
     def _style(self, w):
         width = self.width or (w * -(-MIN_WIDTH // w) if w < MIN_WIDTH else None)
         if width is None:
@@ -803,7 +797,6 @@ class LowRankSlider:
         self._control.value = k
         return self.readout(k)
 
-    _repr_mimebundle_ = _both_forms
 
     def __repr__(self):
         return (f"<mflib low-rank slider {self.name} = 1..{self.K} over {len(self.panels)} picture(s), "
