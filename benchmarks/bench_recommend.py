@@ -59,7 +59,8 @@ def run_surprise(algo_class, **params):
 
 
 def run_spark(folds, **params):
-    from mflib.spark import local_session, spark_als
+    from mflib.recommend import SparkALS
+    from mflib.spark import local_session
     start = time.perf_counter()
     spark = local_session(cores=2)
     startup = time.perf_counter() - start
@@ -70,7 +71,9 @@ def run_spark(folds, **params):
     spark.sparkContext.setCheckpointDir(checkpoints.name)
     try:
         for f in folds:
-            pred, seconds = spark_als(spark, f.X_train, f.y_train, f.X_test, **params)
+            fold_start = time.perf_counter()
+            pred = SparkALS(**params, random_state=0, spark=spark).fit(f.X_train, f.y_train).predict(f.X_test)
+            seconds = time.perf_counter() - fold_start
             rows.append((*scores(pred, f.y_test), seconds, None))
     finally:
         spark.stop()
@@ -94,22 +97,22 @@ def main():
     print(f"MovieLens 100k, official folds u1..u5 (data: {data_home()})")
     print(f"{'method':<44} {'RMSE':>6}  {'MAE':>6}  {'s/fold':>7}   RMSE per fold u1..u5")
     default = MatrixFactorization()
-    mf = report(f"mflib defaults ({default.solver}, k={default.n_factors}, {default.n_samples} draws)",
+    mf = report(f"mflib defaults ({default.solver}, k={default.n_components}, {default.n_draws} draws)",
                 run_mflib(folds))
     als_rows = run_mflib(folds, solver="als")
-    report(f"mflib solver='als' (k={default.n_factors}, reg={default.reg})", als_rows)
+    report(f"mflib solver='als' (k={default.n_components}, reg={default.reg})", als_rows)
     print(f"{'':<44} ALS sweeps until tol: {[r[3] for r in als_rows]}")
     with warnings.catch_warnings():   # Funk's SGD is never run to convergence: 20 epochs is the recipe
         warnings.simplefilter("ignore")
-        report("mflib MatrixFactorization (sgd, 20 epochs)", run_mflib(folds, solver="sgd", n_iter=20))
+        report("mflib MatrixFactorization (sgd, 20 epochs)", run_mflib(folds, solver="sgd", max_iter=20))
     report("Surprise BaselineOnly (defaults)", run_surprise(BaselineOnly, verbose=False))
     svd = report("Surprise SVD (defaults: k=100, 20 epochs)", run_surprise(SVD, random_state=0))
     report("Surprise NMF (defaults: k=15, 50 epochs)", run_surprise(NMF, random_state=0))
     if not args.no_spark:
-        rows, startup = run_spark(folds, rank=10, reg=0.1, n_iter=10)
+        rows, startup = run_spark(folds, n_components=10, reg=0.1, max_iter=10)
         report("Spark ALS (defaults: rank 10, reg 0.1, 10 it.)", rows)
-        rows, _ = run_spark(folds, rank=default.n_factors, reg=default.reg, n_iter=20)
-        report(f"Spark ALS (rank {default.n_factors}, reg {default.reg}, 20 it.)", rows)
+        rows, _ = run_spark(folds, n_components=default.n_components, reg=default.reg, max_iter=20)
+        report(f"Spark ALS (rank {default.n_components}, reg {default.reg}, 20 it.)", rows)
         print(f"Spark local[2] session start-up: {startup:.1f} s (once; first fold includes JVM warm-up)")
     print(f"\nmflib defaults: mean RMSE {mf[0]:.4f} (target <= 0.91, goal 0.90); "
           f"fit {mf[1]:.2f} s/fold vs Surprise SVD {svd[1]:.2f} s/fold "

@@ -30,7 +30,8 @@ RUNS = ["fm:gray", "fm:colour", "fm:colour-shadow", "fm:gray-raw", "median:gray"
 
 def _median_masks(frames):
     """Temporal median background, foreground beyond 5 MADs (grayscale) / chi-square test (colour)."""
-    from mflib.video import MAD_TO_SIGMA, clean_masks
+    from mflib.background import MAD_TO_SIGMA
+    from mflib.video import clean_masks
     X = frames.reshape(len(frames), -1).astype(np.float32)
     sample = X[np.linspace(0, len(X) - 1, 80).round().astype(int)]
     background = np.median(sample, axis=0)
@@ -38,9 +39,9 @@ def _median_masks(frames):
     scale = np.maximum(scale, np.median(scale))
     z2 = ((X - background) / scale) ** 2
     if frames.ndim == 4:
-        from mflib.video import _tail_quantile
+        from mflib.background import tail_quantile
         z2 = z2.reshape(len(X), -1, 3).sum(-1)
-        return clean_masks((z2 > _tail_quantile(5, 3)).reshape(frames.shape[:3]))
+        return clean_masks((z2 > tail_quantile(5, 3)).reshape(frames.shape[:3]))
     return clean_masks((z2 > 25).reshape(frames.shape))
 
 
@@ -50,7 +51,8 @@ def run(spec):
     import cv2
 
     from mflib.datasets import cdnet
-    from mflib.video import cdnet_fmeasure, clean_masks, foreground_masks
+    from mflib.metrics import cdnet_fmeasure
+    from mflib.video import clean_masks, foreground_masks
 
     method, variant = spec.split(":")
     gray = variant.startswith("gray")
@@ -111,8 +113,9 @@ def synthetic(kind, n=1231, h=240, w=320):
 def run_cost(name):
     """Microseconds per frame-pixel value of foreground_masks on another video: in all, and per frame
     (learning on the 80 sampled frames is a fixed cost; the per-frame work is what the rank bound keeps)."""
+    from mflib.background import learn_background
     from mflib.io import load_video
-    from mflib.video import _evenly, foreground_masks, learn_background
+    from mflib.video import evenly_spaced, foreground_masks
     if name == "highway":
         from mflib.datasets import cdnet
         frames = cdnet(frames="scored").frames
@@ -122,7 +125,7 @@ def run_cost(name):
     masks, model = foreground_masks(frames, return_model=True)
     elapsed = time.perf_counter() - t0
     t0 = time.perf_counter()
-    learn_background(frames[_evenly(len(frames), 80)])
+    learn_background(frames[evenly_spaced(len(frames), 80)])
     learn = time.perf_counter() - t0
     return [dict(method=f"{name} {frames.shape}", seconds=elapsed, us_per_value=1e6 * elapsed / frames.size,
                  us_per_value_frames=1e6 * max(elapsed - learn, 0) / frames.size, rank=model.rank,

@@ -48,19 +48,16 @@ def summary(times):
 def chapter_sliders():
     """Chapter 2's every-k sliders, built as the chapter builds them."""
     A = sample_image("china", grayscale=True)
-    gray = lowrank_slider(*np.linalg.svd(A, full_matrices=False), k=20, reference=A, title="grayscale")
+    gray = lowrank_slider(*np.linalg.svd(A, full_matrices=False), value=20, reference=A, title="grayscale")
     rgb = sample_image("china")
     small = np.clip(cv2.resize(rgb, (rgb.shape[1] // 4, rgb.shape[0] // 4), interpolation=cv2.INTER_AREA), 0, 1)
     panels = []
     for mode in ("channels", "wide", "tall"):
-        c = SVDCompressor(mode=mode).fit(small)
-        U, s, Vt = (np.array(x) for x in zip(*c.factors_))
-        if mode != "channels":
-            U, s, Vt = U[0], s[0], Vt[0]
+        c = SVDCompressor(layout=mode).fit(small)
         kmax = 106
         ranks = [min(k, c.max_rank_) for k in range(1, kmax + 1)]
-        panels.append(lowrank_panel(U, s, Vt, layout=mode, reference=small, label=mode, ranks=ranks))
-    colour = lowrank_slider(panels, k=10, width=320, title="colour")
+        panels.append(lowrank_panel(*c.factors(), layout=c.layout_, reference=small, label=mode, ranks=ranks))
+    colour = lowrank_slider(panels, value=10, width=320, title="colour")
     return gray, colour
 
 

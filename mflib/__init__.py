@@ -1,16 +1,22 @@
 """mflib: helpers for the interactive course on matrix factorization.
 
-The notebooks tell the story; this package keeps what several chapters reuse:
+The notebooks tell the story; this package keeps what several chapters reuse.
+Frames are rows and images factor in one of four layouts (:mod:`mflib.layout`).
 
-- :mod:`mflib.datasets` -- loaders for the course's data (download, cache, verify);
-- :mod:`mflib.svd` -- truncated SVD, compression metrics, a cached SVD compressor;
-- :mod:`mflib.sliders` -- sliders that are live in Jupyter and static in the book;
-- :mod:`mflib.plotting` -- image grids with consistent colour scales;
-- :mod:`mflib.rpca` -- robust PCA (principal component pursuit);
-- :mod:`mflib.video` -- frames <-> matrix, foreground masks, CDnet scoring;
-- :mod:`mflib.nmf` -- beta-divergence and a from-scratch multiplicative-update NMF;
-- :mod:`mflib.recommend` -- biased matrix factorization of ratings (ALS, SGD);
-- :mod:`mflib.spark` -- a quiet local Apache Spark session and its ALS.
+Data and files
+    :mod:`mflib.datasets` (the course's data: download, cache, verify),
+    :mod:`mflib.io` (the reader's images and videos, animations).
+Pictures
+    :mod:`mflib.imaging` (value ranges, 8-bit conversion, encoding),
+    :mod:`mflib.layout` (image <-> matrices, frames <-> rows),
+    :mod:`mflib.plotting` (image grids with one colour scale),
+    :mod:`mflib.sliders` (sliders live in Jupyter and static in the book).
+Numerics
+    :mod:`mflib.svd` (randomized SVD, storage in bytes, :class:`~mflib.svd.SVDCompressor`),
+    :mod:`mflib.quantize` (8/16-bit factors), :mod:`mflib.metrics` (relative error, PSNR, CDnet F),
+    :mod:`mflib.rpca` (robust PCA), :mod:`mflib.background` (the per-pixel background model),
+    :mod:`mflib.video` (foreground masks of whole clips), :mod:`mflib.nmf` (beta-divergence NMF),
+    :mod:`mflib.recommend` (matrix factorization of ratings, Spark's ALS), :mod:`mflib.spark` (a local session).
 """
 
 __version__ = "0.1.0"

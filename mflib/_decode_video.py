@@ -3,7 +3,8 @@
 OpenCV's FFmpeg backend can abort the whole process on some corrupt files;
 running it here keeps the reader's kernel alive whatever the file holds.
 Frames are appended to DST as raw uint8 one at a time (memory: one frame), and
-the final shape is printed as JSON on stdout.
+the final shape is printed as JSON on stdout. With DST ``-`` the frames go to
+stdout instead (for streaming), after one JSON line with the frame shape.
 Exit code 0: done; 2: a readable error on stderr; a signal: crash.
 """
 
@@ -31,6 +32,8 @@ def decode(src, dst, grayscale=False, start=0, stop=None, step=1, size=None):
                 frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
             if shape is None:
                 shape = frame.shape
+                if dst is sys.stdout.buffer:      # streaming: the reader needs the frame shape first
+                    dst.write(json.dumps({"frame_shape": shape}).encode() + b"\n")
             elif frame.shape != shape:
                 raise ValueError(f"{src!r} changes frame size at frame {index} ({shape} -> {frame.shape}); "
                                  "pass size=(W, H) to resize every frame.")
@@ -54,11 +57,17 @@ def decode(src, dst, grayscale=False, start=0, stop=None, step=1, size=None):
 def main(argv):
     src, dst, options = argv[1], argv[2], json.loads(argv[3])
     try:
+        if dst == "-":
+            decode(src, sys.stdout.buffer, **options)
+            sys.stdout.buffer.flush()
+            return 0
         with open(dst, "wb") as out:
             shape = decode(src, out, **options)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except BrokenPipeError:                       # the reader stopped early: nothing to report
+        return 0
     print(json.dumps({"shape": shape}))
     return 0
 

@@ -60,10 +60,7 @@ def check_matrix(X, name="X", *, ndim=2, dtype=np.float64, nonnegative=False,
     else:
         target = dtype
     out = np.array(arr, dtype=target, copy=True) if copy else arr.astype(target, copy=False)
-    if not np.isfinite(out).all():
-        bad = np.count_nonzero(~np.isfinite(out))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or "
-                         "impute them (e.g. np.nan_to_num) before factorizing.")
+    check_finite(out, name)
     if nonnegative and out.size and out.min() < 0:
         raise ValueError(f"{name} has negative entries (min {out.min():.4g}); NMF needs "
                          "X >= 0 -- shift or clip the data, e.g. X - X.min().")
@@ -72,17 +69,85 @@ def check_matrix(X, name="X", *, ndim=2, dtype=np.float64, nonnegative=False,
 
 def check_rank(k, shape, name="k"):
     """Return ``k`` as an int in ``1 .. min(shape)``, or raise a clear error."""
-    if isinstance(k, bool) or not isinstance(k, Integral):
-        raise TypeError(f"{name} must be a whole number, got {k!r}.")
     kmax = int(min(shape))
-    if not 1 <= k <= kmax:
+    if isinstance(k, Integral) and not isinstance(k, bool) and not 1 <= k <= kmax:
         raise ValueError(f"{name}={k} is out of range for a matrix of shape "
                          f"{tuple(shape)}: choose 1 <= {name} <= {kmax}.")
-    return int(k)
+    return check_int(k, name, 1, kmax)
 
 
 def check_positive_int(value, name):
     """Return ``value`` as a positive int, or raise."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+    if isinstance(value, Integral) and not isinstance(value, bool) and value < 1:
         raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
-    return int(value)
+    return check_int(value, name, 1)
+
+
+def check_int(value, name, low=None, high=None):
+    """Return ``value`` as an int in ``low .. high`` (either bound optional), or raise.
+
+    A float, even ``3.0``, is refused rather than truncated: ``1.5`` frames or
+    ranks have no meaning, and silently using ``1`` would be a wrong answer.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be a whole number (an int), got {value!r}; "
+                        f"pass e.g. {name}=int(...) if it is a whole-number float.")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = (f"{low} <= {name} <= {high}" if low is not None and high is not None
+                else f"{name} >= {low}" if low is not None else f"{name} <= {high}")
+        raise ValueError(f"{name}={value} is out of range: choose {span}.")
+    return value
+
+
+def check_number(value, name, low=None, high=None, *, low_open=False):
+    """Return ``value`` as a finite float in ``[low, high]`` (``(low, high]`` with ``low_open``), or raise."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {value!r}.")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}.") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if (low is not None and (out < low or (low_open and out == low))) or (high is not None and out > high):
+        lo = "" if low is None else f"{low} {'<' if low_open else '<='} "
+        hi = "" if high is None else f" <= {high}"
+        raise ValueError(f"{name}={value!r} is out of range: choose {lo}{name}{hi}.")
+    return out
+
+
+def check_finite(arr, name):
+    """Raise a clear error naming the fix if the floating array ``arr`` holds NaN or inf."""
+    arr = np.asarray(arr)
+    if np.issubdtype(arr.dtype, np.inexact) and not np.isfinite(arr).all():
+        bad = np.count_nonzero(~np.isfinite(arr))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them "
+                         "(e.g. np.nan_to_num) first.")
+    return arr
+
+
+def check_frames(frames, name="frames", min_frames=2):
+    """Validate a video array: (n, H, W) grayscale or (n, H, W, 3) RGB, uint8 or float, finite."""
+    if isinstance(frames, (list, tuple)):
+        shapes = {np.shape(f) for f in frames}
+        if len(shapes) > 1:
+            raise ValueError(f"{name} have mixed shapes {sorted(shapes)}; resize them to one shape "
+                             "(e.g. mflib.io.load_video(..., size=(W, H))).")
+    arr = np.asarray(frames)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+    if arr.ndim == 4 and arr.shape[-1] != 3:
+        raise ValueError(f"{name} have {arr.shape[-1]} channels {arr.shape}; pass RGB (n, H, W, 3) or "
+                         "grayscale (n, H, W) -- drop an alpha channel with frames[..., :3].")
+    if arr.ndim not in (3, 4):
+        raise ValueError(f"{name} must have shape (n_frames, H, W) or (n_frames, H, W, 3), got {arr.shape}.")
+    if arr.shape[0] < min_frames:
+        raise ValueError(f"{name} hold {arr.shape[0]} frame(s); separating a background needs at "
+                         f"least {min_frames} (in practice dozens).")
+    if arr.size == 0:
+        raise ValueError(f"{name} are empty: shape {arr.shape}.")
+    if arr.dtype not in (np.uint8, np.float32, np.float64, bool):
+        raise TypeError(f"{name} have dtype {arr.dtype}; pass uint8, or floats in [0, 1] (a 16-bit "
+                        "video: frames / 65535).")
+    return check_finite(arr, name)

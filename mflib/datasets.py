@@ -49,6 +49,11 @@ def _registry():
     return entries
 
 
+def is_registered(name):
+    """Whether ``name`` (e.g. ``"videos/escalator.avi"``) is a file the course can fetch with :func:`fetch`."""
+    return str(name) in _registry()
+
+
 _hash_memo = {}
 
 

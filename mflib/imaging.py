@@ -9,9 +9,10 @@ import numpy as np
 
 from ._validation import check_matrix
 
-_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
+FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
-def _as_stack(images):
+
+def as_images(images):
     """Return a list of validated float images, each (H, W) or (H, W, 3).
 
     An ndarray is one image when it is 2-D or (H, W, 3), otherwise a stack
@@ -24,6 +25,15 @@ def _as_stack(images):
         raise ValueError("images is empty; pass at least one image.")
     return [check_matrix(im, f"images[{i}]", ndim=(2, 3), dtype=np.float64)
             for i, im in enumerate(images)]
+
+
+def default_range(images):
+    """``(0, 1)`` when every image lies in [0, 1] (the course's convention), else the data's own range."""
+    if all(np.min(im) >= 0 and np.max(im) <= 1 for im in images):
+        return 0.0, 1.0
+    return value_range(images)
+
+
 def value_range(images, vmin=None, vmax=None, symmetric=False):
     """Return the shared ``(vmin, vmax)`` of a collection of images.
 
@@ -41,7 +51,7 @@ def value_range(images, vmin=None, vmax=None, symmetric=False):
     -------
     (float, float)
     """
-    stack = _as_stack(images)
+    stack = as_images(images)
     if symmetric:
         a = max(float(np.abs(im).max()) for im in stack) if vmax is None else abs(vmax)
         a = a or 1.0
@@ -51,6 +61,8 @@ def value_range(images, vmin=None, vmax=None, symmetric=False):
     if hi <= lo:  # a constant image still needs a non-empty range
         hi = lo + 1.0
     return lo, hi
+
+
 def to_uint8(img, vmin=None, vmax=None):
     """Map an image to ``uint8`` with ``vmin -> 0`` and ``vmax -> 255`` (clipped).
 
@@ -74,11 +86,11 @@ def to_uint8(img, vmin=None, vmax=None):
     if arr.dtype == np.uint8 and vmin is None and vmax is None:
         return arr
     arr = check_matrix(arr, "img", ndim=(2, 3), dtype=np.float32)
-    if vmin is None and vmax is None and arr.min() >= 0 and arr.max() <= 1:
-        vmin, vmax = 0.0, 1.0
-    lo, hi = value_range([arr], vmin, vmax)
+    lo, hi = default_range([arr]) if vmin is None and vmax is None else value_range([arr], vmin, vmax)
     scaled = (arr - lo) * (255.0 / (hi - lo))
     return np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
+
+
 def encode_image(img, fmt="png", quality=85):
     """Encode an image as PNG, JPEG or WebP bytes.
 
@@ -94,18 +106,20 @@ def encode_image(img, fmt="png", quality=85):
     -------
     bytes
     """
-    if fmt not in _FORMATS:
-        raise ValueError(f"fmt={fmt!r} is not supported; use one of {sorted(_FORMATS)}.")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt={fmt!r} is not supported; use one of {sorted(FORMATS)}.")
     arr = to_uint8(img)
     if arr.ndim == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR
     params = {"jpeg": [cv2.IMWRITE_JPEG_QUALITY, int(quality)],
               "webp": [cv2.IMWRITE_WEBP_QUALITY, int(quality)],
               "png": [cv2.IMWRITE_PNG_COMPRESSION, 6]}[fmt]
-    ok, buf = cv2.imencode(_FORMATS[fmt], np.ascontiguousarray(arr), params)
+    ok, buf = cv2.imencode(FORMATS[fmt], np.ascontiguousarray(arr), params)
     if not ok:
         raise RuntimeError(f"OpenCV could not encode a {arr.shape} image as {fmt}.")
     return buf.tobytes()
+
+
 def to_gray(rgb):
     """Luminance of an RGB image (ITU-R BT.601 weights, as OpenCV and PIL use)."""
     rgb = np.asarray(rgb, dtype=np.float64)

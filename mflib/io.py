@@ -11,18 +11,19 @@ so a long clip costs disk pages, not a second copy in memory.
 """
 
 import json
+import math
 import os
+import selectors
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ._validation import check_positive_int
-from .imaging import to_gray, to_uint8, value_range
+from ._validation import check_finite, check_int, check_positive_int
+from .imaging import default_range, to_gray, to_uint8
 
 STDERR_TAIL = 800  # characters of the decoder's stderr quoted in an error
 DECODER = [sys.executable, "-m", "mflib._decode_video"]  # the child: SRC DST OPTIONS_JSON
@@ -88,24 +89,20 @@ def _video_source(path):
     """A registered name (e.g. ``"videos/escalator.avi"``) fetched, or the reader's existing file."""
     from . import datasets
 
-    return datasets.fetch(str(path)) if str(path) in datasets._registry() else existing_file(path)
-
-
-def _video_options(start, stop, step, size):
-    if start < 0 or (stop is not None and stop <= start):
-        raise ValueError(f"start={start}, stop={stop}: need 0 <= start < stop.")
-    check_positive_int(step, "step")
-    if size is not None:
-        size = [check_positive_int(int(s), "size") for s in size]
-        if len(size) != 2:
-            raise ValueError("size must be (width, height).")
-    return size
+    return datasets.fetch(str(path)) if datasets.is_registered(path) else existing_file(path)
 
 
 def _decoder_options(grayscale, start, stop, step, size):
-    """The decoding child's options, validated (see ``mflib._decode_video``)."""
-    return dict(grayscale=bool(grayscale), start=int(start), stop=stop, step=int(step),
-                size=_video_options(start, stop, step, size))
+    """The decoding child's options, validated (see ``mflib._decode_video``): whole numbers, never truncated."""
+    start = check_int(start, "start", 0)
+    stop = None if stop is None else check_int(stop, "stop")
+    if stop is not None and stop <= start:
+        raise ValueError(f"start={start}, stop={stop}: need 0 <= start < stop (frames start .. stop - 1).")
+    if size is not None:
+        if np.ndim(size) != 1 or len(size) != 2:
+            raise ValueError(f"size must be (width, height), got {size!r}.")
+        size = [check_positive_int(v, f"size[{i}]") for i, v in enumerate(size)]
+    return dict(grayscale=bool(grayscale), start=start, stop=stop, step=check_positive_int(step, "step"), size=size)
 
 
 def _decode_failure(path, proc):
@@ -179,7 +176,7 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
     """Stream a video file in chunks of frames, with bounded memory.
 
     Like :func:`load_video` -- decoding in a guarded child process, same
-    options -- but the child writes into a pipe and the frames arrive
+    options -- but the child writes the frames to a pipe and they arrive
     ``chunk_size`` at a time, so a clip of any length costs one chunk of memory.
 
     Parameters
@@ -188,7 +185,7 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
     chunk_size : int
         Frames per chunk (the last chunk may be shorter).
     grayscale, start, stop, step, size, timeout
-        As in :func:`load_video`; ``timeout`` bounds the wait for each chunk.
+        As in :func:`load_video`; ``timeout`` bounds the wait for each piece of data.
 
     Yields
     ------
@@ -199,81 +196,64 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
     ValueError
         As :func:`load_video`; a file that breaks part-way raises after the
         chunks decoded before the break were yielded.
+    TimeoutError
+        The child sent nothing for ``timeout`` seconds (it is killed).
     """
     chunk_size = check_positive_int(chunk_size, "chunk_size")
     path = _video_source(path)
-    first = load_video(path, grayscale=grayscale, start=start, stop=start + 1, size=size, timeout=timeout)
-    frame_shape, frame_bytes = first.shape[1:], first[0].nbytes
-    if os.name == "nt":  # no named pipes: decode to a memory-mapped file, then hand out chunks
-        frames = load_video(path, grayscale=grayscale, start=start, stop=stop, step=step, size=size,
-                            timeout=timeout)
-        yield from (frames[i:i + chunk_size] for i in range(0, len(frames), chunk_size))
-        return
     options = _decoder_options(grayscale, start, stop, step, size)
-    with tempfile.TemporaryDirectory(prefix="mflib-video-") as tmp:
-        fifo = Path(tmp) / "frames.pipe"
-        os.mkfifo(fifo)
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            proc = subprocess.Popen([*DECODER, str(path), str(fifo), json.dumps(options)], stdout=out,
-                                    stderr=err, text=True)
-            progress = _Watchdog(proc, fifo, timeout)
-            try:
-                fd = os.open(fifo, os.O_RDONLY)          # returns once the child (or the watchdog) opened its end
-                with os.fdopen(fd, "rb") as pipe:
-                    while data := pipe.read(chunk_size * frame_bytes):
-                        progress.tick()
-                        n = len(data) // frame_bytes
-                        yield np.frombuffer(data[:n * frame_bytes], np.uint8).reshape(n, *frame_shape)
-                proc.wait(timeout=timeout)
-            finally:
-                progress.stop()
-                if proc.poll() is None:                  # the reader stopped early, or a timeout
-                    proc.kill()
-                    proc.wait()
-            if progress.timed_out:
-                raise TimeoutError(f"decoding {path} made no progress for {timeout} s; pass a larger "
-                                   "timeout= or a shorter range (start=, stop=, step=).")
-            if proc.returncode != 0:
-                err.seek(0)
-                raise _decode_failure(path, subprocess.CompletedProcess(proc.args, proc.returncode, "",
-                                                                        err.read()))
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([*DECODER, str(path), "-", json.dumps(options)], stdout=subprocess.PIPE,
+                                stderr=err, text=False)
+        try:
+            yield from _read_frames(proc.stdout, chunk_size, timeout, path)
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"decoding {path} made no progress for {timeout} s; pass a larger timeout= "
+                               "or a shorter range (start=, stop=, step=).") from None
+        finally:
+            if proc.poll() is None:                  # the reader stopped early, or a timeout
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+        if proc.returncode != 0:
+            err.seek(0)
+            raise _decode_failure(path, subprocess.CompletedProcess(proc.args, proc.returncode, "", err.read()))
 
 
-class _Watchdog:
-    """Keeps :func:`iter_video` from waiting forever on its decoding child.
+def _read_frames(pipe, chunk_size, timeout, path):
+    """Chunks of frames from the decoder's stdout: a JSON line with the frame shape, then raw uint8 frames.
 
-    A child that dies before opening the pipe would leave the reader blocked in
-    ``open``: the watchdog then opens the writing end itself, so the reader sees
-    an empty pipe and reports the child's failure. A child that stops making
-    progress for ``timeout`` seconds is killed, which closes the pipe too.
+    Every read waits at most ``timeout`` seconds (``selectors``), so a stalled
+    child cannot hang the reader; a child that dies closes the pipe (end of data).
     """
+    with selectors.DefaultSelector() as sel:
+        sel.register(pipe, selectors.EVENT_READ)
 
-    def __init__(self, proc, fifo, timeout):
-        import threading
-        self.proc, self.fifo, self.timeout = proc, fifo, timeout
-        self.timed_out, self._last = False, time.monotonic()
-        self._done = threading.Event()
-        threading.Thread(target=self._watch, daemon=True).start()
+        def read(n):
+            if not sel.select(timeout):
+                raise subprocess.TimeoutExpired(str(path), timeout)
+            return os.read(pipe.fileno(), n)
 
-    def tick(self):
-        self._last = time.monotonic()
-
-    def stop(self):
-        self._done.set()
-
-    def _watch(self):
-        while not self._done.is_set():
-            try:
-                self.proc.wait(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() - self._last > self.timeout:
-                    self.timed_out = True
-                    self.proc.kill()
-        try:                                   # unblock a reader still waiting in open()
-            os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:                        # no reader waiting (ENXIO), or the folder is gone
-            pass
+        buf = b""
+        while b"\n" not in buf:
+            data = read(4096)
+            if not data:
+                return                               # the child ended before its first frame
+            buf += data
+        line, buf = buf.split(b"\n", 1)
+        frame_shape = tuple(json.loads(line)["frame_shape"])
+        frame_bytes = math.prod(frame_shape)
+        want = chunk_size * frame_bytes
+        while True:
+            while len(buf) < want and (data := read(max(want - len(buf), 1 << 16))):
+                buf += data
+            n = min(len(buf) // frame_bytes, chunk_size)
+            if n:
+                yield np.frombuffer(buf[:n * frame_bytes], np.uint8).reshape(n, *frame_shape)
+                buf = buf[n * frame_bytes:]
+            if not data and len(buf) < frame_bytes:      # end of the stream, every whole frame handed out
+                return
 
 
 # -- animations -----------------------------------------------------------------
@@ -294,9 +274,8 @@ def _clip_to_uint8(arr):
         return arr
     if arr.dtype == bool:
         return arr.view(np.uint8) * np.uint8(255)
-    if not np.isfinite(arr).all():
-        raise ValueError("frames contain NaN or infinite values; fix them before writing.")
-    lo, hi = (0.0, 1.0) if arr.min() >= 0 and arr.max() <= 1 else value_range([arr.reshape(len(arr), -1)])
+    check_finite(arr, "frames")
+    lo, hi = default_range([arr.reshape(len(arr), -1)])
     return np.stack([to_uint8(f, lo, hi) for f in arr])
 
 

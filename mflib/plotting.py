@@ -10,7 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .imaging import _as_stack, to_uint8, value_range
+from .imaging import as_images, default_range, to_uint8, value_range
 
 
 def tile(images, ncols=None, pad=2, vmin=None, vmax=None, fill=255):
@@ -34,16 +34,14 @@ def tile(images, ncols=None, pad=2, vmin=None, vmax=None, fill=255):
     -------
     ndarray of uint8, shape (rows*(H+pad)-pad, ncols*(W+pad)-pad[, 3])
     """
-    stack = _as_stack(images)
+    stack = as_images(images)
     shapes = {im.shape for im in stack}
     if len(shapes) != 1:
         raise ValueError(f"tile needs images of one shape, got {sorted(shapes)}; resize them first.")
     n = len(stack)
     ncols = min(n, ncols or math.ceil(math.sqrt(n)))
     nrows = math.ceil(n / ncols)
-    if vmin is None and vmax is None and all(im.min() >= 0 and im.max() <= 1 for im in stack):
-        vmin, vmax = 0.0, 1.0
-    lo, hi = value_range(stack, vmin, vmax)
+    lo, hi = default_range(stack) if vmin is None and vmax is None else value_range(stack, vmin, vmax)
     h, w = stack[0].shape[:2]
     extra = stack[0].shape[2:]
     out = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + extra, fill, np.uint8)
@@ -89,7 +87,7 @@ def image_grid(images, *, ncols=None, titles=None, cmap="gray", vmin=None, vmax=
     >>> len(fig.axes)
     4
     """
-    stack = _as_stack(images)
+    stack = as_images(images)
     if titles is not None and len(titles) != len(stack):
         raise ValueError(f"got {len(titles)} titles for {len(stack)} images; pass one per image.")
     lo, hi = value_range(stack, vmin, vmax, symmetric)

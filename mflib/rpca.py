@@ -25,9 +25,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import check_matrix
 
 FLOATS = (np.float32, np.float64)
 
@@ -93,6 +96,9 @@ def svt(X, tau, rank=None, random_state=0, n_iter=4):
     >>> np.round(np.diag(L), 6), r
     (array([2.2, 0.2, 0. ]), 2)
     """
+    if not np.isfinite(tau) or tau < 0:
+        raise ValueError(f"tau must be a finite number >= 0 (it is subtracted from every singular value), "
+                         f"got {tau!r}; a negative tau would grow the singular values.")
     if rank is None or rank >= min(X.shape):
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
     else:
@@ -146,7 +152,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     dtype : {None, numpy.float32, numpy.float64}
         Working precision. ``None`` keeps float32 input in float32 and works in
         float64 otherwise; float32 halves memory and time on large matrices.
-    random_state : int
+    random_state : int, RandomState instance or None
         Seed of the randomized partial SVDs.
 
     Attributes
@@ -161,9 +167,12 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     lam_ : float
         The ``lam`` used.
     n_features_in_ : int
-    history_ : dict of lists
-        Per iteration: ``"residual"`` (relative constraint violation),
-        ``"rank"`` (of L) and ``"nnz"`` (fraction of non-zeros in S).
+    loss_curve_ : list of float
+        Per iteration: the relative constraint violation ``||X - L - S||_F / ||X||_F``.
+    rank_curve_ : list of int
+        Per iteration: the rank of ``L``.
+    nnz_curve_ : list of float
+        Per iteration: the fraction of non-zeros in ``S``.
 
     Examples
     --------
@@ -201,7 +210,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Decompose ``X``; sets ``low_rank_``, ``sparse_``, ``components_``, ``n_iter_`` and ``history_``.
+        """Decompose ``X``; sets ``low_rank_``, ``sparse_``, ``components_``, ``n_iter_`` and the curves.
 
         Parameters
         ----------
@@ -216,10 +225,12 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         """
         dtype = _check_dtype(self.dtype)
         X = validate_data(self, X, dtype=dtype or [np.float64, np.float32], ensure_min_samples=2, ensure_min_features=2)
-        seed = self.random_state if isinstance(self.random_state, Integral) else 0
+        seed = (self.random_state if isinstance(self.random_state, Integral)
+                else check_random_state(self.random_state).randint(2 ** 31 - 1))
         L, S, lam, history = self._pcp(X, seed)
-        self.low_rank_, self.sparse_, self.lam_, self.history_ = L, S, lam, history
-        self.n_iter_, self.rank_ = len(history["residual"]), history["rank"][-1]
+        self.low_rank_, self.sparse_, self.lam_ = L, S, lam
+        self.loss_curve_, self.rank_curve_, self.nnz_curve_ = history["residual"], history["rank"], history["nnz"]
+        self.n_iter_, self.rank_ = len(self.loss_curve_), self.rank_curve_[-1]
         self.components_ = np.linalg.svd(L, full_matrices=False)[2][:self.rank_].astype(X.dtype)
         self._n_features_out = self.rank_
         return self
@@ -267,7 +278,11 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X = validate_data(self, X, dtype=self.components_.dtype, reset=False)
         return X @ self.components_.T
 
-    def inverse_transform(self, C):
-        """Rows in feature space from coefficients: ``C @ components_``."""
+    def inverse_transform(self, X):
+        """Rows in feature space from coefficients: ``X @ components_``, shape (n, ``n_features_in_``)."""
         check_is_fitted(self)
-        return np.asarray(C, dtype=self.components_.dtype) @ self.components_
+        X = check_matrix(X, "X", dtype=self.components_.dtype)
+        if X.shape[1] != self.rank_:
+            raise ValueError(f"X has {X.shape[1]} columns but the model has rank_ = {self.rank_} components; "
+                             "pass the output of transform.")
+        return X @ self.components_

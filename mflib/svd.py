@@ -1,13 +1,13 @@
-"""Truncated and randomized SVD, the bytes of SVD compression, and a compressor that factors once.
+"""Randomized SVD, the bytes of SVD compression, and a compressor that factors once.
 
 Plain functions for the numerics (every storage figure in bytes, with its
-dtype), a from-scratch randomized SVD (Halko, Martinsson and Tropp, 2011), 8-bit
-quantized factors, and :class:`SVDCompressor`, a scikit-learn style
-transformer that factors an image (or any matrix) once and then rebuilds any
-rank with one product of at most ``r / 2`` terms.
+dtype), a from-scratch randomized SVD (Halko, Martinsson and Tropp, 2011), and
+:class:`SVDCompressor`, a scikit-learn style transformer that factors an image
+(or any matrix) once and then rebuilds any rank with one product of at most
+``r / 2`` terms. Quantized factors live in :mod:`mflib.quantize`, error
+measures in :mod:`mflib.metrics`, the image-to-matrix layouts in :mod:`mflib.layout`.
 """
 
-from functools import cache
 from numbers import Integral
 
 import numpy as np
@@ -15,52 +15,9 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_matrix, check_rank
-
-
-@cache
-def _blas_controller():
-    from threadpoolctl import ThreadpoolController  # installed with scikit-learn
-
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """Context in which BLAS runs on one thread.
-
-    For the small products of a slider step, BLAS threads cost more in start-up
-    and, on a busy machine, in waiting for a free core than they save (measured:
-    a 512 x 100 x 512 product took 24 ms with two threads, 1.2 ms with one).
-    """
-    return _blas_controller().limit(limits=1, user_api="blas")
-
-
-def truncated_svd(A, k):
-    """The ``k`` leading singular triplets of ``A`` (an exact, thin SVD cut to rank ``k``).
-
-    Parameters
-    ----------
-    A : array-like, shape (m, n)
-    k : int
-        Rank kept, ``1 <= k <= min(m, n)``.
-
-    Returns
-    -------
-    U : ndarray, shape (m, k)
-    s : ndarray, shape (k,)
-        Singular values, largest first.
-    Vt : ndarray, shape (k, n)
-
-    Examples
-    --------
-    >>> U, s, Vt = truncated_svd([[3.0, 0.0], [0.0, 1.0]], 1)
-    >>> s
-    array([3.])
-    """
-    A = check_matrix(A, "A")
-    k = check_rank(k, A.shape)
-    U, s, Vt = np.linalg.svd(A, full_matrices=False)
-    return U[:, :k], s[:k], Vt[:k]
+from ._threads import one_blas_thread
+from ._validation import check_finite, check_int, check_matrix, check_rank
+from .layout import image_to_matrices, matrices_to_image
 
 
 def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
@@ -102,9 +59,7 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
     """
     A = check_matrix(A, "A")
     k = check_rank(k, A.shape)
-    for name, v in (("oversample", oversample), ("n_iter", n_iter)):
-        if isinstance(v, bool) or not isinstance(v, Integral) or v < 0:
-            raise ValueError(f"{name} must be a whole number >= 0, got {v!r}.")
+    oversample, n_iter = check_int(oversample, "oversample", 0), check_int(n_iter, "n_iter", 0)
     rng = np.random.default_rng(random_state)
     width = min(k + oversample, min(A.shape))
     Q, _ = np.linalg.qr(A @ rng.standard_normal((A.shape[1], width)))
@@ -181,11 +136,10 @@ def eckart_young_error(s, k):
 
 
 def _shape2(shape):
-    if (np.ndim(shape) != 1 or len(shape) != 2
-            or not all(isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in shape)):
+    if np.ndim(shape) != 1 or len(shape) != 2:
         raise ValueError(f"shape must be a pair (m, n) of whole numbers >= 1, got {shape!r}; "
                          "pass A.shape, not A.")
-    return int(shape[0]), int(shape[1])
+    return check_int(shape[0], "shape[0]", 1), check_int(shape[1], "shape[1]", 1)
 
 
 def storage_bytes(shape, k, dtype="float64"):
@@ -241,165 +195,8 @@ def breakeven_rank(shape, dtype="float64", pixel_bytes=1):
     [31, 63, 127]
     """
     m, n = _shape2(shape)
-    if isinstance(pixel_bytes, bool) or not isinstance(pixel_bytes, Integral) or pixel_bytes < 1:
-        raise ValueError(f"pixel_bytes must be a whole number >= 1, got {pixel_bytes!r}.")
+    pixel_bytes = check_int(pixel_bytes, "pixel_bytes", 1)
     return min((m * n * pixel_bytes - 1) // ((m + n + 1) * np.dtype(dtype).itemsize), min(m, n))
-
-
-def quantize_factors(U, s, Vt, bits=8):
-    """Store a truncated SVD as integers: ``bits`` per entry of ``u_i`` and ``v_i``, one float32 scale per term.
-
-    Each vector is divided by its largest absolute value and rounded to
-    ``2**(bits-1) - 1`` levels; the two scales and ``s_i`` make one float32.
-    Rank ``k`` then costs ``k (m + n) bits / 8 + 4 k`` bytes: with 8 bits,
-    about one byte per stored number, like the image's own pixels.
-
-    Parameters
-    ----------
-    U : ndarray, shape (m, k)
-    s : ndarray, shape (k,)
-    Vt : ndarray, shape (k, n)
-    bits : {8, 16}
-
-    Returns
-    -------
-    dict
-        ``U`` and ``Vt`` as int8/int16, ``scale`` (float32, shape (k,)), and
-        ``nbytes``, the bytes of the three arrays.
-
-    Examples
-    --------
-    >>> U, s, Vt = np.linalg.svd(np.arange(12.0).reshape(3, 4), full_matrices=False)
-    >>> q = quantize_factors(U[:, :1], s[:1], Vt[:1])
-    >>> q["nbytes"], q["U"].dtype                  # 3 + 4 int8 values and one float32
-    (11, dtype('int8'))
-    """
-    U, Vt = check_matrix(U, "U"), check_matrix(Vt, "Vt")
-    s = check_matrix(s, "s", ndim=1)
-    if U.shape[1] != s.size or Vt.shape[0] != s.size:
-        raise ValueError(f"shapes do not fit: U {U.shape}, s {s.shape}, Vt {Vt.shape}; pass one truncated SVD.")
-    if bits not in (8, 16):
-        raise ValueError(f"bits={bits!r}: choose 8 or 16.")
-    top = 2 ** (bits - 1) - 1
-    su = np.abs(U).max(axis=0) / top
-    sv = np.abs(Vt).max(axis=1) / top
-    su[su == 0], sv[sv == 0] = 1.0, 1.0
-    itype = np.int8 if bits == 8 else np.int16
-    qU = np.rint(U / su).astype(itype)
-    qVt = np.rint(Vt / sv[:, None]).astype(itype)
-    scale = (s * su * sv).astype(np.float32)
-    return {"U": qU, "Vt": qVt, "scale": scale, "nbytes": qU.nbytes + qVt.nbytes + scale.nbytes}
-
-
-def dequantize(q):
-    """The matrix that :func:`quantize_factors` output stands for: ``U diag(scale) Vt``.
-
-    Parameters
-    ----------
-    q : dict
-        What :func:`quantize_factors` returned.
-
-    Returns
-    -------
-    ndarray, shape (m, n)
-
-    Examples
-    --------
-    >>> A = np.outer([1.0, 2.0], [3.0, 4.0])                 # rank 1
-    >>> U, s, Vt = np.linalg.svd(A)
-    >>> q = quantize_factors(U[:, :1], s[:1], Vt[:1])
-    >>> bool(np.abs(dequantize(q) - A).max() < 0.05)         # 8-bit rounding, on entries up to 8
-    True
-    """
-    return (q["U"].astype(np.float64) * q["scale"].astype(np.float64)) @ q["Vt"].astype(np.float64)
-
-
-def relative_error(A, B):
-    """Relative error ``||A - B||_F / ||A||_F`` of an approximation ``B`` of ``A``.
-
-    Parameters
-    ----------
-    A, B : array-like of the same shape
-        1-D, 2-D or 3-D (RGB images).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> relative_error([3.0, 4.0], [3.0, 0.0])
-    0.8
-    """
-    A = check_matrix(A, "A", ndim=(1, 2, 3))
-    B = check_matrix(B, "B", ndim=(1, 2, 3))
-    if A.shape != B.shape:
-        raise ValueError(f"A {A.shape} and B {B.shape} differ in shape; compare like with like.")
-    with _one_blas_thread():  # called at every slider step
-        norm = np.linalg.norm(A)
-        if norm == 0:
-            raise ValueError("A is all zeros, so a relative error is undefined.")
-        return float(np.linalg.norm(A - B) / norm)
-
-
-def psnr(A, B, peak=1.0):
-    """Peak signal-to-noise ratio ``10 log10(peak^2 / MSE)`` in decibels.
-
-    Parameters
-    ----------
-    A, B : array-like of the same shape
-        Original and approximation (1-D, 2-D or 3-D).
-    peak : float
-        Largest possible value: 1 for images in ``[0, 1]``, 255 for ``uint8``.
-
-    Returns
-    -------
-    float
-        ``inf`` if ``A`` and ``B`` are equal. Raises if ``A`` exceeds ``peak``.
-
-    Examples
-    --------
-    >>> round(psnr(np.zeros(4), np.full(4, 0.1)), 2)
-    20.0
-    """
-    A = check_matrix(A, "A", ndim=(1, 2, 3))
-    B = check_matrix(B, "B", ndim=(1, 2, 3))
-    if A.shape != B.shape:
-        raise ValueError(f"A {A.shape} and B {B.shape} differ in shape; compare like with like.")
-    if not peak > 0:
-        raise ValueError(f"peak must be positive (1 for images in [0, 1], 255 for uint8), got {peak}.")
-    if np.abs(A).max() > 1.001 * peak:  # e.g. a 0..255 image with the default peak of 1
-        raise ValueError(f"A has values up to {np.abs(A).max():.4g}, above peak={peak}; pass the "
-                         "largest possible value, e.g. peak=255 for 8-bit images.")
-    mse = float(np.mean((A - B) ** 2))
-    return float("inf") if mse == 0 else float(10 * np.log10(peak ** 2 / mse))
-
-
-def _image_matrices(X, mode):
-    """The matrices an image is factored as: itself, its three channels, or the channels side by side / stacked."""
-    if X.ndim == 2:
-        return [X]
-    channels = [np.ascontiguousarray(X[..., c]) for c in range(3)]
-    if mode == "channels":
-        return channels
-    return [np.concatenate(channels, axis=1 if mode == "wide" else 0)]
-
-
-def _image_from(mats, shape, mode):
-    if len(shape) == 2:
-        return mats[0]
-    if mode == "channels":
-        return np.stack(mats, axis=2)
-    return np.stack(np.split(mats[0], 3, axis=1 if mode == "wide" else 0), axis=2)
-
-
-def _refuse_nonfinite(X):
-    """A clear message for NaN/inf before scikit-learn's generic one."""
-    arr = np.asarray(X) if not hasattr(X, "toarray") else None
-    if arr is not None and np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
-        bad = np.count_nonzero(~np.isfinite(arr))
-        raise ValueError(f"X contains {bad} NaN or infinite value(s); fill or drop them (e.g. np.nan_to_num, "
-                         "or inpaint the image) before compressing.")
 
 
 class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -418,12 +215,11 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     n_components : int or None
         Rank used by :meth:`transform`, :meth:`inverse_transform` and the
         default of :meth:`reconstruct`; ``None`` keeps all ``min(m, n)``.
-    mode : {"channels", "wide", "tall"}
-        How an RGB image (H, W, 3) becomes matrices: ``"channels"`` factors each
-        channel (three SVDs); ``"wide"`` factors the H x 3W matrix of channels
-        side by side (shared left singular vectors); ``"tall"`` the 3H x W
-        matrix of channels stacked (shared right singular vectors). Ignored for
-        2-D input.
+    layout : {"channels", "wide", "tall"}
+        How an RGB image (H, W, 3) becomes matrices (see :mod:`mflib.layout`):
+        ``"channels"`` factors each channel (three SVDs); ``"wide"`` the H x 3W
+        matrix of channels side by side; ``"tall"`` the 3H x W matrix of
+        channels stacked. Ignored for 2-D input.
     clip : tuple (low, high) or None
         Range of valid values, e.g. ``(0.0, 1.0)`` for images: :meth:`fit`
         refuses data outside it (an 8-bit image passed unscaled, say), and
@@ -433,9 +229,8 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     ----------
     singular_values_ : ndarray, shape (n_matrices, r)
         Singular values of each factored matrix, largest first.
-    factors_ : list of (U, s, Vt)
-        The thin SVD of each factored matrix (e.g. for
-        :func:`mflib.sliders.lowrank_slider`).
+    layout_ : str
+        The layout used: ``"gray"`` for 2-D input, else ``layout``.
     components_ : ndarray, shape (``n_components_``, ``n_features_in_``)
         Right singular vectors used by :meth:`transform` (2-D input only;
         ``None`` for an RGB image).
@@ -465,13 +260,13 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     _parameter_constraints = {
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "mode": [StrOptions({"channels", "wide", "tall"})],
+        "layout": [StrOptions({"channels", "wide", "tall"})],
         "clip": [None, tuple],
     }
 
-    def __init__(self, n_components=None, *, mode="channels", clip=None):
+    def __init__(self, n_components=None, *, layout="channels", clip=None):
         self.n_components = n_components
-        self.mode = mode
+        self.layout = layout
         self.clip = clip
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -491,25 +286,26 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         self
         """
-        _refuse_nonfinite(X)
+        check_finite(X, "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], allow_nd=True)
         if X.ndim > 3 or (X.ndim == 3 and X.shape[2] != 3):
             raise ValueError(f"X has shape {X.shape}; pass a matrix or grayscale image (H, W) or an RGB image "
                              "(H, W, 3) -- mflib.io.load_image converts RGBA, single-channel and 16-bit files.")
         self._check_range(X)
         self.image_shape_ = X.shape
-        mats = _image_matrices(X, self.mode)
-        with _one_blas_thread():
-            self.factors_ = [np.linalg.svd(M, full_matrices=False) for M in mats]
+        self.layout_ = "gray" if X.ndim == 2 else self.layout
+        mats = image_to_matrices(X, self.layout_)
+        with one_blas_thread():
+            self._factors = [np.linalg.svd(M, full_matrices=False) for M in mats]
         self._mats = mats
-        self._Us = [U * s for U, s, _ in self.factors_]     # U * s: one product per reconstruction
-        self.singular_values_ = np.array([s for _, s, _ in self.factors_])
+        self._Us = [U * s for U, s, _ in self._factors]     # U * s: one product per reconstruction
+        self.singular_values_ = np.array([s for _, s, _ in self._factors])
         self.max_rank_ = self.singular_values_.shape[1]
         if self.n_components is not None and self.n_components > self.max_rank_:
             raise ValueError(f"n_components={self.n_components} exceeds the rank limit min(m, n) = "
                              f"{self.max_rank_} of this input; choose 1 <= n_components <= {self.max_rank_}.")
         self.n_components_ = self.n_components or self.max_rank_
-        self.components_ = self.factors_[0][2][:self.n_components_] if X.ndim == 2 else None
+        self.components_ = self._factors[0][2][:self.n_components_] if X.ndim == 2 else None
         return self
 
     def _check_range(self, X):
@@ -545,7 +341,7 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if self.components_ is None:
             raise ValueError("this compressor was fitted to an RGB image; transform projects the rows of a 2-D "
                              "matrix. Use reconstruct(k) for the image, or fit a 2-D matrix.")
-        _refuse_nonfinite(X)
+        check_finite(X, "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return X @ self.components_.T.astype(X.dtype, copy=False)
 
@@ -589,12 +385,38 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         ndarray
         """
         k = self._check_k(k)
-        with _one_blas_thread():
-            mats = [_rank_k(M, Us, Vt, k) for M, Us, (_, _, Vt) in zip(self._mats, self._Us, self.factors_)]
-        out = _image_from(mats, self.image_shape_, self.mode)
+        with one_blas_thread():
+            mats = [_rank_k(M, Us, Vt, k) for M, Us, (_, _, Vt) in zip(self._mats, self._Us, self._factors)]
+        out = matrices_to_image(mats, self.layout_)
         if clip and self.clip is not None:
             np.clip(out, *self.clip, out=out)
         return out
+
+    def factors(self, k=None):
+        """The rank-``k`` factors ``(U, s, Vt)`` in the form :func:`mflib.sliders.lowrank_slider` takes.
+
+        Parameters
+        ----------
+        k : int, optional
+            Terms kept (default: all ``max_rank_``).
+
+        Returns
+        -------
+        U, s, Vt : ndarray
+            (m, k), (k,), (k, n) for one factored matrix; for ``layout_ ==
+            "channels"`` the three channels' factors stacked on a first axis:
+            (3, m, k), (3, k), (3, k, n). Pass them with ``layout=layout_``.
+
+        Examples
+        --------
+        >>> comp = SVDCompressor(layout="wide").fit(np.random.default_rng(0).random((8, 6, 3)))
+        >>> [x.shape for x in comp.factors(2)], comp.layout_
+        ([(8, 2), (2,), (2, 18)], 'wide')
+        """
+        check_is_fitted(self)
+        k = self.max_rank_ if k is None else check_rank(k, (self.max_rank_, self.max_rank_))
+        U, s, Vt = (np.array(x) for x in zip(*[(U[:, :k], s[:k], Vt[:k]) for U, s, Vt in self._factors]))
+        return (U, s, Vt) if self.layout_ == "channels" else (U[0], s[0], Vt[0])
 
     def storage_bytes(self, k=None, dtype="float64"):
         """Bytes of the rank-``k`` factors of every factored matrix, stored in ``dtype``.
@@ -615,10 +437,6 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """Bytes of the input as pixels (1 byte per value for an 8-bit image)."""
         check_is_fitted(self)
         return int(np.prod(self.image_shape_)) * pixel_bytes
-
-    def compression_ratio(self, k=None, dtype="float64"):
-        """:meth:`storage_bytes` over :meth:`image_bytes` (8-bit pixels); above 1 the factors are larger."""
-        return self.storage_bytes(k, dtype) / self.image_bytes()
 
 
 def _rank_k(M, Us, Vt, k):

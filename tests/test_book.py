@@ -101,10 +101,11 @@ def test_chapters_show_static_sliders_within_budget(built_book):
 def test_api_reference_documents_the_package(built_book):
     html, _ = built_book
     text = (html / "book/api.html").read_text()
-    for name in ["datasets.olivetti_faces", "datasets.cdnet", "io.load_video",
-                 "io.load_image", "io.write_animation", "imaging.to_gray", "datasets.sample_image", "sliders.slider",
-                 "plotting.image_grid", "svd.SVDCompressor", "rpca.RobustPCA",
-                 "video.foreground_masks", "video.cdnet_fmeasure", "nmf.beta_divergence"]:
+    for name in ["datasets.olivetti_faces", "datasets.cdnet", "io.load_video", "io.load_image",
+                 "io.write_animation", "imaging.to_gray", "datasets.sample_image", "sliders.Slider",
+                 "sliders.LowRankSlider", "plotting.image_grid", "svd.SVDCompressor", "rpca.RobustPCA",
+                 "video.foreground_masks", "metrics.cdnet_fmeasure", "layout.frames_to_matrix",
+                 "background.learn_background", "recommend.SparkALS", "nmf.beta_divergence"]:
         assert f'id="mflib.{name}"' in text, name
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import mflib
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(mflib.__path__, "mflib.")
-                 if not m.name.startswith("mflib._"))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(mflib.__path__, "mflib.")
+                 if not any(part.startswith("_") for part in m.name.split(".")))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,6 +1,8 @@
 """The reader's own files: images, videos (decoded in a guarded child) and animations."""
 
 
+import os
+import subprocess
 import sys
 
 import cv2
@@ -176,25 +178,45 @@ def test_iter_video_streams_the_same_frames_in_chunks(data_dir):
     np.testing.assert_array_equal(np.concatenate(chunks), whole)
 
 
-def test_iter_video_child_dying_before_the_pipe_is_an_error_not_a_hang(data_dir, monkeypatch):
+def test_iter_video_child_dying_before_the_first_frame_is_an_error_not_a_hang(data_dir, monkeypatch):
     path = data_dir / "videos" / "shop.avi"
-    first = load_video(path, stop=1)                     # the probe runs before the fake child is used
-    monkeypatch.setattr(io, "load_video", lambda *a, **k: first)
     _fake_decoder(monkeypatch, "import os; os.abort()")
     with pytest.raises(ValueError, match=r"OpenCV crashed while decoding .*shop\.avi \(signal 6\)"):
         list(io.iter_video(path, chunk_size=4))
 
 
+def test_iter_video_child_dying_mid_stream_is_an_error_after_the_frames_it_sent(data_dir, monkeypatch):
+    code = ("import os, sys; out = sys.stdout.buffer; out.write(b'{\"frame_shape\": [2, 3]}\\n' + bytes(6 * 5)); "
+            "out.flush(); os.abort()")
+    _fake_decoder(monkeypatch, code)
+    stream = io.iter_video(data_dir / "videos" / "shop.avi", chunk_size=2)
+    got = []
+    with pytest.raises(ValueError, match=r"signal 6"):
+        for chunk in stream:
+            got.append(chunk)
+    assert [len(c) for c in got] == [2, 2, 1]
+
+
 def test_iter_video_stalled_child_times_out(data_dir, monkeypatch):
     path = data_dir / "videos" / "shop.avi"
-    first = load_video(path, stop=1)
-    monkeypatch.setattr(io, "load_video", lambda *a, **k: first)
-    _fake_decoder(monkeypatch, "import sys, time; f = open(sys.argv[2], 'wb'); time.sleep(60)")
+    _fake_decoder(monkeypatch, "import time; time.sleep(60)")
     with pytest.raises(TimeoutError, match="no progress for 1 s"):
         list(io.iter_video(path, chunk_size=4, timeout=1))
 
 
-def test_iter_video_stopping_early_ends_the_child(data_dir):
+def test_iter_video_stopping_early_ends_the_child(data_dir, monkeypatch):
+    children = []
+    popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        children.append(popen(*args, **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
     stream = io.iter_video(data_dir / "videos" / "escalator.avi", chunk_size=5)
     assert next(stream).shape == (5, 130, 160, 3)
+    assert len(children) == 1 and children[0].poll() is None       # the child is still decoding
     stream.close()                                         # the reader has seen enough: no error, no leftover
+    assert children[0].returncode is not None               # ended and reaped: no zombie, no orphan
+    with pytest.raises(ProcessLookupError):
+        os.kill(children[0].pid, 0)

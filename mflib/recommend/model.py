@@ -36,15 +36,15 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-JITTER = 1e-9  # added to every ridge, so reg=0 stays solvable for a user with few ratings
+from .._threads import one_blas_thread
+from .solvers import JITTER, csr_pattern, ridge_all, rowdot, sample_rows
+
 BPMF_START_SWEEPS = 5  # ALS sweeps that put the Gibbs chain near the mode, as Salakhutdinov and Mnih start at MAP
 
 
@@ -93,7 +93,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
 
     Predicts ``mu + b_u + b_i + p_u . q_i``. By default the prediction is the
     posterior mean of Bayesian matrix factorization (``solver="bpmf"``,
-    Salakhutdinov and Mnih, 2008), averaged over ``n_samples`` Gibbs draws; or
+    Salakhutdinov and Mnih, 2008), averaged over ``n_draws`` Gibbs draws; or
     the model is fitted by alternating least squares or stochastic gradient
     descent on the squared error with the per-rating L2 penalty ``reg`` (see the
     module's docstring).
@@ -107,20 +107,20 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_factors : int, default=10
+    n_components : int, default=10
         Length ``k`` of each user's and item's factor vector (Spark ALS's default rank).
     reg : float >= 0, default=0.15
         ``lambda``: the L2 penalty per rating (ALS-WR's weighted lambda; Spark
         ALS's ``regParam`` means the same), chosen on validation ratings held
         out from MovieLens 100k's ``u1.base``. ``"bpmf"`` uses it only for the
         5 ALS sweeps that start its chain.
-    n_iter : int, default=50
-        Sweeps over the data: ALS iterations (a user step and an item step) or
+    max_iter : int, default=50
+        Most sweeps over the data: ALS iterations (a user step and an item step) or
         SGD epochs; unused by ``"bpmf"``.
     solver : {"bpmf", "als", "sgd"}, default="bpmf"
-    n_samples : int, default=20
+    n_draws : int, default=20
         Gibbs sweeps of ``"bpmf"``, each a draw that the prediction averages.
-        The average's Monte Carlo error shrinks like ``1/sqrt(n_samples)``; on
+        The average's Monte Carlo error shrinks like ``1/sqrt(n_draws)``; on
         the validation ratings above, 20 draws gave 0.907 and 80 gave 0.903 at
         four times the cost. Unused by ALS and SGD.
     learning_rate : float, default=0.005
@@ -134,7 +134,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         Stop when the loss decreased by less than ``tol`` times its value in one
         sweep -- so also when it rose, which ALS never does but SGD can; with
         ``tol=0`` only a rise stops early. A ``ConvergenceWarning`` says when
-        ``n_iter`` ran out first (not raised for ``tol=0``). Unused by ``"bpmf"``.
+        ``max_iter`` ran out first (not raised for ``tol=0``). Unused by ``"bpmf"``.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial factors, the SGD order and the Gibbs draws.
 
@@ -147,11 +147,11 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         arrays belongs to ``user_ids_[j]`` (``item_ids_[j]``).
     user_bias_, item_bias_ : ndarray of float64
         For ``"bpmf"``, the mean over the draws.
-    user_factors_ : ndarray of shape (n_users, n_factors)
-        For ``"bpmf"``, shape (n_users, n_samples * n_factors): the draws side
-        by side, each scaled by ``1/sqrt(n_samples)``, so that ``p_u . q_i`` is
+    user_factors_ : ndarray of shape (n_users, n_components)
+        For ``"bpmf"``, shape (n_users, n_draws * n_components): the draws side
+        by side, each scaled by ``1/sqrt(n_draws)``, so that ``p_u . q_i`` is
         the average of the draws' dot products (the posterior-mean prediction).
-    item_factors_ : ndarray of shape (n_items, n_factors)
+    item_factors_ : ndarray of shape (n_items, n_components)
         Likewise.
     rating_range_ : tuple of float
         ``(min, max)`` training rating; predictions are clipped to it.
@@ -169,17 +169,17 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
     --------
     >>> X = np.array([[1, 10], [1, 11], [2, 10], [2, 12], [3, 11]])
     >>> y = np.array([5.0, 3.0, 4.0, 1.0, 2.0])
-    >>> mf = MatrixFactorization(n_factors=2, random_state=0).fit(X, y)
+    >>> mf = MatrixFactorization(n_components=2, random_state=0).fit(X, y)
     >>> mf.predict([[3, 10], [99, 10]]).round(2)   # user 99 is unknown: mu + b_i
     array([3.31, 3.77])
     """
 
     _parameter_constraints: dict = {
-        "n_factors": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
         "reg": [Interval(Real, 0, None, closed="left")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"als", "sgd", "bpmf"})],
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_draws": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "init_std": [Interval(Real, 0, None, closed="left")],
@@ -187,13 +187,13 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_factors=10, *, reg=0.15, n_iter=50, solver="bpmf", n_samples=20, learning_rate=0.005,
+    def __init__(self, n_components=10, *, reg=0.15, max_iter=50, solver="bpmf", n_draws=20, learning_rate=0.005,
                  batch_size=256, init_std=0.1, tol=1e-4, random_state=None):
-        self.n_factors = n_factors
+        self.n_components = n_components
         self.reg = reg
-        self.n_iter = n_iter
+        self.max_iter = max_iter
         self.solver = solver
-        self.n_samples = n_samples
+        self.n_draws = n_draws
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.init_std = init_std
@@ -231,13 +231,13 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         order = np.argsort(users * len(self.item_ids_) + items, kind="stable")
         users, items, y = users[order], items[order], y[order]
         rng = check_random_state(self.random_state)
-        n_users, n_items, k = len(self.user_ids_), len(self.item_ids_), self.n_factors
+        n_users, n_items, k = len(self.user_ids_), len(self.item_ids_), self.n_components
         self.global_mean_ = float(y.mean())
         self.rating_range_ = (float(y.min()), float(y.max()))
         self.user_bias_, self.item_bias_ = np.zeros(n_users), np.zeros(n_items)
         self.user_factors_ = rng.normal(0, self.init_std, (n_users, k))
         self.item_factors_ = rng.normal(0, self.init_std, (n_items, k))
-        with threadpool_limits(1, user_api="blas"):   # tiny matrices: BLAS threads cost more than they give
+        with one_blas_thread():   # tiny matrices: BLAS threads cost more than they give
             if self.solver == "bpmf":
                 self._bpmf(users, items, y, rng)
             else:
@@ -252,21 +252,21 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         for _ in range(BPMF_START_SWEEPS):
             sse = next(step)
         n_users, n_items = len(self.user_ids_), len(self.item_ids_)
-        by_user = _csr(users, items, n_users, n_items)
+        by_user = csr_pattern(users, items, n_users, n_items)
         to_item = np.argsort(items, kind="stable")
-        by_item = _csr(items[to_item], users[to_item], n_items, n_users)
+        by_item = csr_pattern(items[to_item], users[to_item], n_items, n_users)
         U = np.column_stack([self.user_bias_, self.user_factors_])
         V = np.column_stack([self.item_bias_, self.item_factors_])
         alpha = len(y) / max(sse, JITTER)             # the noise precision starts at the start's residual
         sums = [np.zeros(n_users), np.zeros(n_items)]
         gen = np.random.default_rng(rng.randint(2 ** 31))   # a Generator: its normals are several times faster
         draws_u, draws_i, self.loss_curve_ = [], [], []
-        for _ in range(self.n_samples):
+        for _ in range(self.n_draws):
             by_user.data = y - self.global_mean_ - np.take(V[:, 0], items)
-            bu, pu, _ = _sample_rows(by_user, V[:, 1:], U, alpha, gen, with_sse=False)
+            bu, pu, _ = sample_rows(by_user, V[:, 1:], U, alpha, gen, with_sse=False)
             U = np.column_stack([bu, pu])
             by_item.data = (y - self.global_mean_ - np.take(bu, users))[to_item]
-            bi, qi, sse = _sample_rows(by_item, pu, V, alpha, gen)
+            bi, qi, sse = sample_rows(by_item, pu, V, alpha, gen)
             V = np.column_stack([bi, qi])
             # conjugate Gamma(1, 1) prior on alpha: the posterior is Gamma(1 + N/2, rate 1 + SSE/2)
             alpha = gen.gamma(1 + len(y) / 2, 1 / (1 + sse / 2))
@@ -277,28 +277,32 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             self.loss_curve_.append(sse)
         # the posterior-mean prediction averages p.q over the draws: the draws side by side, scaled by
         # 1/sqrt(S), give exactly that average as one dot product
-        scale = 1 / np.sqrt(self.n_samples)
-        self.user_bias_, self.item_bias_ = sums[0] / self.n_samples, sums[1] / self.n_samples
+        scale = 1 / np.sqrt(self.n_draws)
+        self.user_bias_, self.item_bias_ = sums[0] / self.n_draws, sums[1] / self.n_draws
         self.user_factors_ = np.hstack(draws_u) * scale
         self.item_factors_ = np.hstack(draws_i) * scale
         self.noise_precision_ = float(alpha)
-        self.n_iter_ = self.n_samples
+        self.n_iter_ = self.n_draws
 
     def _run(self, step, users, items, y):
         n_u = np.bincount(users, minlength=len(self.user_ids_))
         n_i = np.bincount(items, minlength=len(self.item_ids_))
         self.loss_curve_ = []
-        for sweep in range(1, self.n_iter + 1):
+        for sweep in range(1, self.max_iter + 1):
             self.n_iter_ = sweep
             sse = next(step)   # ALS knows its squared error; SGD gives None
             self.loss_curve_.append(self._loss(users, items, y, n_u, n_i, sse))
             if len(self.loss_curve_) > 1 and (self.loss_curve_[-2] - self.loss_curve_[-1]
                                               <= self.tol * self.loss_curve_[-2]):
+                if self.loss_curve_[-1] > self.loss_curve_[-2]:   # ALS never rises: SGD's step is too large
+                    warnings.warn(f"MatrixFactorization ({self.solver}) stopped at sweep {sweep} because the "
+                                  f"training loss rose ({self.loss_curve_[-2]:.6g} -> {self.loss_curve_[-1]:.6g}); "
+                                  "lower learning_rate.", ConvergenceWarning, stacklevel=3)
                 break
         else:
-            if self.tol > 0 and self.n_iter > 1:
-                warnings.warn(f"MatrixFactorization ({self.solver}) stopped after n_iter={self.n_iter} sweeps "
-                              f"before the loss settled to within tol={self.tol}; raise n_iter or tol.",
+            if self.tol > 0 and self.max_iter > 1:
+                warnings.warn(f"MatrixFactorization ({self.solver}) stopped after max_iter={self.max_iter} sweeps "
+                              f"before the loss settled to within tol={self.tol}; raise max_iter or tol.",
                               ConvergenceWarning, stacklevel=3)
 
     def _loss(self, users, items, y, n_u, n_i, sse=None):
@@ -313,20 +317,20 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
 
     def _raw(self, users, items):
         return (self.global_mean_ + np.take(self.user_bias_, users) + np.take(self.item_bias_, items)
-                + _rowdot(self.user_factors_, self.item_factors_, users, items))
+                + rowdot(self.user_factors_, self.item_factors_, users, items))
 
     def _als_step(self, users, items, y):
         """Generator: each ``next`` runs one ALS sweep (all users, then all items)."""
         n_users, n_items = len(self.user_ids_), len(self.item_ids_)
         # ratings arrive sorted by (user, item): CSR by user in that order, and a permutation to CSR by item
-        by_user = _csr(users, items, n_users, n_items)
+        by_user = csr_pattern(users, items, n_users, n_items)
         to_item = np.argsort(items, kind="stable")
-        by_item = _csr(items[to_item], users[to_item], n_items, n_users)
+        by_item = csr_pattern(items[to_item], users[to_item], n_items, n_users)
         while True:
             by_user.data = y - self.global_mean_ - np.take(self.item_bias_, items)
-            self.user_bias_, self.user_factors_, _ = _ridge_all(by_user, self.item_factors_, self.reg)
+            self.user_bias_, self.user_factors_, _ = ridge_all(by_user, self.item_factors_, self.reg)
             by_item.data = (y - self.global_mean_ - np.take(self.user_bias_, users))[to_item]
-            self.item_bias_, self.item_factors_, sse = _ridge_all(by_item, self.user_factors_, self.reg)
+            self.item_bias_, self.item_factors_, sse = ridge_all(by_item, self.user_factors_, self.reg)
             yield sse
 
     def _sgd_step(self, users, items, y, rng):
@@ -421,114 +425,3 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         return self.item_ids_[best], sim[best]
 
 
-def _rowdot(P, Q, rows, cols):
-    """``P[rows[n]] . Q[cols[n]]`` for every n (np.take: several times faster than fancy indexing)."""
-    prod = np.take(P, rows, axis=0)
-    prod *= np.take(Q, cols, axis=0)
-    return prod.sum(axis=1)
-
-
-def _csr(rows, cols, n_rows, n_cols):
-    """A CSR matrix with the pattern of (rows, cols), given sorted by row; data filled later."""
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
-    return sp.csr_array((np.ones(len(rows)), cols, indptr), shape=(n_rows, n_cols))
-
-
-def _grams(targets, Xc):
-    """``sum_c x_c x_c^T`` over the columns ``c`` of each row of the sparse ``targets``, shape (n, k1, k1).
-
-    One sparse product of the rating pattern with the upper triangles of the
-    outer products ``x_c x_c^T``, then mirrored.
-    """
-    k1 = Xc.shape[1]
-    iu, ju = np.triu_indices(k1)
-    sym = np.zeros((k1, k1), dtype=np.intp)       # entry (a, b) of x x^T is upper-triangle column sym[a, b]
-    sym[iu, ju] = sym[ju, iu] = np.arange(len(iu))
-    pattern = sp.csr_array((np.ones_like(targets.data), targets.indices, targets.indptr), shape=targets.shape)
-    upper = pattern @ (np.take(Xc, iu, axis=1) * np.take(Xc, ju, axis=1))   # (n, k1 (k1 + 1) / 2)
-    return np.take(upper, sym.ravel(), axis=1).reshape(-1, k1, k1)
-
-
-def _ridge_all(targets, F, reg):
-    """Solve every row's ridge regression of its targets on ``[1, F[col]]`` at once.
-
-    ``targets`` is a sparse matrix (a user, say, per row) holding ``t_rc`` for
-    the columns ``c`` (items) the row rated. For each row ``r`` with ``n_r``
-    entries: ``theta_r = argmin sum_c (t_rc - [1, f_c] . theta)^2 + reg n_r |theta|^2``,
-    i.e. ``(sum_c x_c x_c^T + reg n_r I) theta_r = sum_c t_rc x_c`` with
-    ``x_c = [1, f_c]``. The Gram matrices of all rows are one sparse product of
-    the rating pattern with the (upper triangles of the) ``x_c x_c^T``.
-
-    Returns the bias (first entry of theta) and the factors (the rest) per row.
-    """
-    n, k1 = targets.shape[0], F.shape[1] + 1
-    Xc = np.hstack([np.ones((len(F), 1)), F])
-    gram = _grams(targets, Xc).reshape(n, k1 * k1)
-    n_r = np.diff(targets.indptr)
-    gram[:, ::k1 + 1] += (reg * n_r + JITTER)[:, None]                      # the ridge on the diagonal
-    gram = gram.reshape(n, k1, k1)
-    rhs = targets @ Xc
-    theta = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    # squared error of the fit, without a pass over the ratings: |t|^2 - 2 theta.rhs + theta^T G theta,
-    # where G theta = rhs - (ridge) theta
-    ridge = reg * n_r + JITTER
-    sse = float(np.sum(targets.data ** 2) - np.sum(theta * rhs) - np.sum(ridge * np.sum(theta * theta, axis=1)))
-    return theta[:, 0].copy(), theta[:, 1:].copy(), sse
-
-
-def _sample_prior(theta, rng):
-    """Draw ``(mean, precision)`` of the rows' Gaussian prior from its Gaussian-Wishart posterior.
-
-    Salakhutdinov and Mnih (2008), eq. 14, with their hyperprior: ``mu_0 = 0``,
-    ``beta_0 = 2``, ``nu_0 = d`` degrees of freedom and scale ``W_0 = I``.
-    """
-    n, d = theta.shape
-    beta0, nu0 = 2.0, d
-    mean = theta.mean(axis=0)
-    dev = theta - mean
-    w_inv = np.eye(d) + dev.T @ dev + (beta0 * n / (beta0 + n)) * np.outer(mean, mean)
-    chol_w = np.linalg.cholesky(np.linalg.inv(w_inv))
-    # Bartlett: W^(1/2) A A^T W^(1/2) is Wishart(W, nu) for A lower triangular, chi on the diagonal, normal below
-    a = np.tril(rng.normal(size=(d, d)), -1)
-    a[np.diag_indices(d)] = np.sqrt(rng.chisquare(nu0 + n - np.arange(d)))
-    factor = chol_w @ a
-    precision = factor @ factor.T
-    # mu ~ N(n mean / (beta0 + n), ((beta0 + n) precision)^-1)
-    chol_p = np.linalg.cholesky((beta0 + n) * precision)
-    mu = n * mean / (beta0 + n) + np.linalg.solve(chol_p.T, rng.normal(size=d))
-    return mu, precision
-
-
-def _sample_rows(targets, F, theta, alpha, rng, with_sse=True):
-    """Gibbs step of BPMF for one side: draw every row's ``[bias, factors]`` given the other side's ``F``.
-
-    First the prior's mean ``mu`` and precision ``Lambda`` are drawn given the
-    current rows ``theta`` (``_sample_prior``). Then row ``r`` (a user, say) has
-    the Gaussian posterior with precision ``G_r = Lambda + alpha sum_c x_c x_c^T``
-    and mean ``G_r^-1 (alpha sum_c t_rc x_c + Lambda mu)``, ``x_c = [1, f_c]``.
-    Rather than a Cholesky factor per row, the draw solves
-    ``G_r theta_r = alpha sum_c (t_rc + e_rc) x_c + Lambda mu + C z`` with
-    ``e_rc ~ N(0, 1/alpha)`` per rating, ``z ~ N(0, I)`` and ``C C^T = Lambda``:
-    the right side has mean ``G_r`` times the posterior mean and covariance
-    ``G_r``, so ``theta_r`` has the posterior's mean and covariance ``G_r^-1``.
-
-    ``rng`` is a NumPy ``Generator``. Returns the bias and factors per row, and the
-    squared error of the draw on ``targets`` (None unless ``with_sse``).
-    """
-    k1 = F.shape[1] + 1
-    Xc = np.hstack([np.ones((len(F), 1)), F])
-    mu, precision = _sample_prior(theta, rng)
-    gram = _grams(targets, Xc)
-    noisy = targets.copy()
-    noisy.data = targets.data + rng.standard_normal(len(targets.data)) / np.sqrt(alpha)
-    prior = precision @ mu + rng.standard_normal((targets.shape[0], k1)) @ np.linalg.cholesky(precision).T
-    gram *= alpha
-    gram += precision
-    new = np.linalg.solve(gram, (alpha * (noisy @ Xc) + prior)[..., None])[..., 0]
-    if not with_sse:
-        return new[:, 0].copy(), new[:, 1:].copy(), None
-    # squared error of the draw on the targets, without a pass over the ratings:
-    # |t|^2 - 2 theta.(sum_c t_c x_c) + theta^T (sum_c x_c x_c^T) theta, the last from gram = alpha (...) + Lambda
-    quad = (np.einsum("na,nab,nb->", new, gram, new) - np.einsum("na,ab,nb->", new, precision, new)) / alpha
-    sse = float(targets.data @ targets.data - 2 * np.sum(new * (targets @ Xc)) + quad)
-    return new[:, 0].copy(), new[:, 1:].copy(), sse
