@@ -58,6 +58,18 @@ def test_every_citation_is_in_the_chapter_or_shared_bib(cells):
     assert keys <= cited, f"in ch1.bib but never cited: {sorted(keys - cited)}"
 
 
+def test_proofs_use_sphinx_proof(cells):
+    """The Eckart-Young theorem is stated and proved with prf directives, not only tested."""
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "```{prf:theorem}" in text and "```{prf:proof}" in text
+    assert re.search(r"```\{exercise\}\n:label: \S+\n\n\*\(A proof\.\)\*", text), "no proof exercise"
+
+
+def test_no_process_text_in_the_chapter(cells):
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert not re.search(r"[Ii]ssue \d|[Rr]eview notes|this chapter, before", text)
+
+
 def test_corrections_box_is_followed_by_its_checks(cells):
     at = [i for i, c in enumerate(cells) if "{admonition} Corrections to the sources" in c.source]
     assert len(at) == 1
