@@ -5,28 +5,61 @@ Where the files come from, in order:
 1. ``MFLIB_DATA`` -- when this environment variable names a folder, files are
    read from there and nothing is downloaded (offline machines, CI);
 2. the cache (``MFLIB_CACHE``, or the system cache folder ``.../mflib``);
-3. a download from the original source, with pooch, into the cache.
+3. a download from the original source into the cache (or from
+   ``MFLIB_MIRROR_URL``, a server that serves the original URL paths).
 
-Every file is checked against the SHA-256 sums kept in ``data/registry.txt``
-(and, for the CDnet folders, ``data/checksums/``), so a corrupt or changed
-file is reported instead of silently giving wrong numbers.
+Every file is checked against the SHA-256 sums of the registry shipped inside
+the package (``mflib/data/registry.txt`` and, for folders,
+``mflib/data/checksums/``), so a corrupt or changed file is reported instead of
+silently giving wrong numbers. A download
+
+- has a total deadline scaled to its expected size, so a stalled server cannot
+  hang a notebook (besides a short timeout for each connection and read);
+- lands in a staging folder beside its place in the cache and enters the cache
+  only once verified, by a rename: nobody ever sees half a data set;
+- holds a lock for its data set in the cache (``.locks/``), so two processes
+  fetching the same data set for the first time download it once: the second
+  waits and uses the first one's copy. A staging folder left behind by a
+  killed download is removed by the next download into the same folder.
 """
 
+import errno
 import hashlib
 import os
+import re
+import shutil
 import tempfile
+import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path, PurePath
+from urllib.parse import urlsplit, urlunsplit
 
 import cv2
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._files import link_new
 from ._validation import check_positive_int
 from .imaging import to_gray
 
-REPO_DATA = Path(__file__).resolve().parent.parent / "data"
-DOWNLOAD_TIMEOUT = 8  # seconds per connection attempt: offline must fail fast
+try:
+    import fcntl
+except ImportError:          # Windows: no advisory locks (see _hold_lock)
+    fcntl = None
+
+REGISTRY_DIR = resources.files(__package__) / "data"   # registry.txt and checksums/, shipped in the package
+_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = _ROOT if (_ROOT / "pyproject.toml").is_file() and (_ROOT / "mflib").is_dir() else None
+
+DOWNLOAD_TIMEOUT = 8             # seconds a connection, or one read, may wait: offline must fail fast
+DOWNLOAD_MIN_SECONDS = 60        # every download may take this long in total, plus ...
+DOWNLOAD_MIN_RATE = 50_000       # ... its expected size at this many bytes per second (a poor mobile link)
+DOWNLOAD_UNKNOWN_SIZE = 100_000_000   # expected bytes when neither the registry nor the server says
+STALE_SECONDS = 60               # a staging folder nobody wrote to for this long, and unlocked, is abandoned
+RACY_SECONDS = 2                 # a file changed more recently than this is hashed again every time
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -37,75 +70,150 @@ class DataCorruptError(ValueError):
     """A data file exists but its checksum or content is wrong."""
 
 
+class DownloadTimeoutError(DataNotFoundError, TimeoutError):
+    """A download, or the wait for another process's download, passed its deadline."""
+
+
+class CacheNotWritableError(DataNotFoundError):
+    """The cache folder cannot hold a download: a file, read-only, or its disk is full."""
+
+
 # -- registry and checksums ----------------------------------------------------
 
-def _registry():
-    """``{path: (url, [accepted sha256 or 'manifest:...'])}`` from data/registry.txt."""
-    entries = {}
-    for line in (REPO_DATA / "registry.txt").read_text().splitlines():
+def _registry_lines():
+    for line in (REGISTRY_DIR / "registry.txt").read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
-            path, digest, url = line.split()
-            entries.setdefault(path, (url, []))[1].append(digest)
+            yield line.split()
+
+
+def _registry():
+    """``{path: (url, [accepted sha256 or 'manifest:...'])}`` from the package's registry."""
+    entries = {}
+    for path, digest, url, *_ in _registry_lines():
+        entries.setdefault(path, (url, []))[1].append(digest)
     return entries
 
 
+def _expected_size(relpath):
+    """The registry's expected download size of ``relpath`` in bytes, or None."""
+    sizes = [int(fields[3]) for fields in _registry_lines() if fields[0] == relpath and len(fields) > 3]
+    return max(sizes) if sizes else None
+
+
 def is_registered(name):
-    """Whether ``name`` (e.g. ``"videos/escalator.avi"``) is a file the course can fetch with :func:`fetch`."""
-    return str(name) in _registry()
+    """Whether ``name`` (e.g. ``"videos/escalator.avi"``) is one of the course's data sets."""
+    key = name.as_posix() if isinstance(name, PurePath) else name
+    return isinstance(key, str) and key in _registry()
+
+
+def resolve(source):
+    """The local path of a registered data set (fetched and verified), else ``source`` unchanged.
+
+    Readers pass either a name from the registry, such as
+    ``"videos/escalator.avi"``, or a path to their own file; this is the one
+    place that tells the two apart.
+
+    Examples
+    --------
+    >>> resolve("videos/shop.avi").name  # doctest: +SKIP
+    'shop.avi'
+    >>> resolve("my_clip.avi")
+    'my_clip.avi'
+    """
+    return fetch(source) if is_registered(source) else source
 
 
 _hash_memo = {}
 
 
 def sha256(path):
-    """SHA-256 of a file, remembered per (path, size, mtime) within the session."""
+    """SHA-256 of a file, remembered within the session while the file is unchanged.
+
+    The memo is keyed on the file's device, inode, size, modification time
+    and inode-change time (ctime). Restoring the modification time after an
+    edit in place (``cp -p``, ``rsync -t``, ``os.utime``) still moves the
+    ctime, which no program can set. As git does for its index ("racy git"),
+    a file changed in the last :data:`RACY_SECONDS` is never remembered: an
+    edit within the same clock tick could leave its ctime unchanged.
+    """
     st = os.stat(path)
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _hash_memo:
-        h = hashlib.sha256()
+    key = (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    digest = _hash_memo.get(key)
+    if digest is None:
         with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _hash_memo[key] = h.hexdigest()
-    return _hash_memo[key]
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        if time.time_ns() - max(st.st_ctime_ns, st.st_mtime_ns) > RACY_SECONDS * 10**9:
+            _hash_memo[key] = digest
+    return digest
 
 
-def _verify_file(path, accepted, url):
-    digest = sha256(path)
-    if digest not in accepted:
-        raise DataCorruptError(
-            f"{path} is corrupt or has been changed: its SHA-256 is {digest}, expected "
-            f"{' or '.join(accepted)}. Delete it and load again to fetch a fresh copy "
-            f"(or restore it from {url}).")
+def _manifest(name):
+    """``[(sha256, relative path)]`` of a folder data set, from ``checksums/<name>``."""
+    return [tuple(line.split(maxsplit=1)) for line in (REGISTRY_DIR / "checksums" / name).read_text().splitlines()]
 
 
-def _verify_folder(folder, manifest, url):
-    """Check every file listed in ``data/checksums/<manifest>`` under ``folder``."""
-    for line in (REPO_DATA / "checksums" / manifest).read_text().splitlines():
-        digest, rel = line.split(maxsplit=1)
-        parts = Path(rel).parts   # a manifest may name files from an outer folder ("baseline/highway/...")
-        inner = parts[parts.index(folder.name) + 1:] if folder.name in parts[:-1] else parts
-        path = folder.joinpath(*inner)
+def _first_problem(local, accepted):
+    """``(path, None)`` for the first missing file, ``(path, digest)`` for a wrong one, or None."""
+    if not accepted[0].startswith("manifest:"):
+        digest = sha256(local)
+        return None if digest in accepted else (local, digest)
+    for digest, rel in _manifest(accepted[0].split(":", 1)[1]):
+        parts = PurePath(rel).parts   # a manifest may name files from an outer folder ("baseline/highway/...")
+        inner = parts[parts.index(local.name) + 1:] if local.name in parts[:-1] else parts
+        path = local.joinpath(*inner)
         if not path.is_file():
-            raise DataNotFoundError(
-                f"{path} is missing from {folder}: the folder is incomplete. Restore it from {url} "
-                "(unzip the whole archive) or point MFLIB_DATA at a complete copy.")
-        _verify_file(path, [digest], url)
+            return path, None
+        if sha256(path) != digest:
+            return path, sha256(path)
+    return None
 
+
+def _expected(path, local, accepted):
+    """The accepted digest(s) of ``path``, part of ``local``, as text."""
+    if not accepted[0].startswith("manifest:"):
+        return " or ".join(accepted)
+    rel = path.relative_to(local).as_posix()
+    for digest, name in _manifest(accepted[0].split(":", 1)[1]):
+        if name == rel or name.endswith("/" + rel):
+            return digest
+    return "?"
+
+
+def _verify(local, accepted, url):
+    """Check a data file or folder where the reader keeps it (MFLIB_DATA or the cache)."""
+    problem = _first_problem(local, accepted)
+    if problem is None:
+        return
+    path, digest = problem
+    if digest is None:
+        raise DataNotFoundError(
+            f"{path} is missing from {local}: the folder is incomplete. Restore it from {url} "
+            "(unzip the whole archive) or point MFLIB_DATA at a complete copy.")
+    raise DataCorruptError(
+        f"{path} is corrupt or has been changed: its SHA-256 is {digest}, expected "
+        f"{_expected(path, local, accepted)}. Delete it and load again to fetch a fresh copy "
+        f"(or restore it from {url}).")
+
+
+# -- where the data lives ---------------------------------------------------------
 
 def data_home():
     """The folder used for data: ``MFLIB_DATA`` if set, else the download cache.
 
-    A relative ``MFLIB_DATA`` is taken from the current folder, or else from the
-    repository's root -- so ``MFLIB_DATA=../shared/data`` set at the root still
-    works in a kernel running inside ``notebooks/``.
+    A relative ``MFLIB_DATA`` is taken from the current folder, or else (in a
+    checkout of the course) from the repository's root -- so
+    ``MFLIB_DATA=../shared/data`` set at the root still works in a kernel
+    running inside ``notebooks/``.
     """
     if os.environ.get("MFLIB_DATA"):
         path = Path(os.environ["MFLIB_DATA"]).expanduser()
-        from_root = REPO_DATA.parent / path
-        return from_root if not path.is_absolute() and not path.exists() and from_root.exists() else path
+        if path.is_absolute() or path.exists() or REPO_ROOT is None or not (REPO_ROOT / path).exists():
+            return path
+        return REPO_ROOT / path
+    if os.environ.get("MFLIB_CACHE"):
+        return Path(os.environ["MFLIB_CACHE"]).expanduser()
     import pooch
-    return Path(os.environ.get("MFLIB_CACHE") or pooch.os_cache("mflib"))
+    return Path(pooch.os_cache("mflib"))
 
 
 def fetch(relpath):
@@ -114,7 +222,7 @@ def fetch(relpath):
     Parameters
     ----------
     relpath : str
-        A path listed in ``data/registry.txt``, e.g. ``"olivettifaces.mat"``.
+        A path listed in the registry, e.g. ``"olivettifaces.mat"``.
 
     Returns
     -------
@@ -122,32 +230,190 @@ def fetch(relpath):
 
     Raises
     ------
+    KeyError
+        ``relpath`` is not registered.
     DataNotFoundError
-        Not in ``MFLIB_DATA`` (when set), or not cached and the download failed.
+        Not in ``MFLIB_DATA`` (when set), or not cached and the download
+        failed (:class:`DownloadTimeoutError` if it stalled,
+        :class:`CacheNotWritableError` if the cache cannot hold it).
     DataCorruptError
-        The file's checksum does not match.
+        The file's checksum does not match, or the download is not what the
+        source should serve.
+    ValueError
+        ``MFLIB_MIRROR_URL`` is not an http(s) address.
     """
     registry = _registry()
+    relpath = PurePath(relpath).as_posix() if isinstance(relpath, PurePath) else relpath
     if relpath not in registry:
         raise KeyError(f"{relpath!r} is not a registered data set; known: {sorted(registry)}.")
     url, accepted = registry[relpath]
-    local = data_home() / relpath
-    if not local.exists():
-        if os.environ.get("MFLIB_DATA"):
+    home = data_home()
+    local = home / relpath
+    if os.environ.get("MFLIB_DATA"):
+        if not local.exists():
+            where = (f"MFLIB_DATA={os.environ['MFLIB_DATA']} is a file, not a folder" if home.is_file()
+                     else f"looked for {local} because MFLIB_DATA={os.environ['MFLIB_DATA']}")
             raise DataNotFoundError(
-                f"{relpath} was not found: looked for {local} because MFLIB_DATA="
-                f"{os.environ['MFLIB_DATA']}. Put the data there (download it from {url}), or "
+                f"{relpath} was not found: {where}. Put the data there (download it from {url}), or "
                 "unset MFLIB_DATA to let mflib download and cache it.")
-        _download(relpath, url, local, accepted)
-    else:
-        _verify(local, accepted, url)
+    elif not local.exists():
+        _fetch_once(relpath, url, local, accepted, home)
+    _verify(local, accepted, url)
     return local
 
+
+def _fetch_once(relpath, url, local, accepted, home):
+    """Download into the cache unless another process does; at most one download per data set."""
+    source = _source_url(url)
+    wait = _deadline(_expected_size(relpath)) + DOWNLOAD_MIN_SECONDS
+    with _cache_errors(relpath, home):
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with _dataset_lock(home, relpath, wait):
+            if local.exists():          # fetched by another process while we waited for the lock
+                return
+            _sweep_stale(home, local.parent, _key(relpath))
+            _download(relpath, url, source, local, accepted)
+
+
+@contextmanager
+def _cache_errors(relpath, home):
+    """Report a file-system error in the cache as what it is: the cache folder, and how to choose another."""
+    try:
+        yield
+    except DataNotFoundError:
+        raise
+    except OSError as exc:
+        setting = (f"MFLIB_CACHE={os.environ['MFLIB_CACHE']}" if os.environ.get("MFLIB_CACHE")
+                   else "the default cache folder; set MFLIB_CACHE to choose another")
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            problem = f"is on a full disk ({exc.strerror})"
+        elif isinstance(exc, (NotADirectoryError, FileExistsError)) or _blocked_by_file(home):
+            problem = f"cannot be a folder: {_blocked_by_file(home) or home} is a file"
+        else:
+            problem = f"cannot be written ({exc.strerror or exc})"
+        raise CacheNotWritableError(
+            f"{relpath} cannot be downloaded: the cache folder {home} ({setting}) {problem}; "
+            "nothing was cached. Set MFLIB_CACHE to a folder you can write to (it is created if "
+            "missing), or set MFLIB_DATA to a folder that already holds the data.") from None
+
+
+def _blocked_by_file(folder):
+    """The first existing non-folder on the way to ``folder``, or None."""
+    for p in [*reversed(folder.parents), folder]:
+        if p.exists() and not p.is_dir():
+            return p
+    return None
+
+
+# -- locking and staging ----------------------------------------------------------
+
+def _key(relpath):
+    return relpath.replace("/", "--")
+
+
+@contextmanager
+def _dataset_lock(home, relpath, wait):
+    """Hold the lock of one data set in the cache, waiting up to ``wait`` s for another process.
+
+    ``fcntl.flock``: the kernel releases it when its holder exits or is killed,
+    so a lock can never be left behind. Where there is no ``flock`` (Windows,
+    some network file systems) there is no lock: two processes may then both
+    download, and the second to finish keeps the first one's copy (see
+    :func:`_publish`), which is slower but still correct.
+    """
+    locks = home / ".locks"
+    locks.mkdir(exist_ok=True)
+    path = locks / f"{_key(relpath)}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _hold_lock(fd, path, relpath, wait)
+        yield
+    finally:
+        os.close(fd)             # releases the lock
+
+
+def _hold_lock(fd, path, relpath, wait):
+    if fcntl is None:
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise DownloadTimeoutError(
+                    f"another process has been downloading {relpath} for more than {wait:.0f} s "
+                    f"(it holds the lock {path}). Wait for it to finish, or stop it, and load again.") from None
+            time.sleep(0.2)
+        except OSError as exc:
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                return           # a file system without locks: proceed unlocked (see above)
+            raise
+
+
+def _locked_by_another(home, key):
+    """Whether a live process holds the lock of data set ``key`` (never when it has no lock file)."""
+    path = home / ".locks" / f"{key}.lock"
+    if fcntl is None or not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _last_write(folder):
+    """The newest modification time of ``folder`` and anything in it."""
+    newest = folder.stat().st_mtime
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+            except OSError:
+                pass
+    return newest
+
+
+def _sweep_stale(home, folder, own_key):
+    """Remove staging folders that killed downloads left in ``folder``.
+
+    Called holding the lock of data set ``own_key``. A staging folder is
+    abandoned when no other live process holds its data set's lock and
+    nothing in it was written for :data:`STALE_SECONDS` (a live download
+    writes at least every :data:`DOWNLOAD_TIMEOUT` seconds, or fails).
+    """
+    for staging in folder.glob(".download-*"):
+        key = staging.name[len(".download-"):].rpartition("-")[0]
+        try:
+            if (staging.is_dir() and time.time() - _last_write(staging) > STALE_SECONDS
+                    and (key == own_key or not _locked_by_another(home, key))):
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            pass                 # swept by another process meanwhile
+
+
+def _publish(staged, local):
+    """Move a verified copy into the cache; if another process put one there first, keep theirs."""
+    try:
+        if staged.is_dir():
+            os.rename(staged, local)     # atomic; fails on an existing non-empty folder
+        else:
+            link_new(staged, local)      # never replaces a file
+    except OSError:
+        if not local.exists():
+            raise
+
+
+# -- download -----------------------------------------------------------------
 
 class _Progress:
     """A download progress line for notebooks: updated in place, removed when done.
 
-    pooch drives it like a tqdm bar (``total``, ``update``, ``reset``, ``close``).
     It writes through IPython's display system, never to stderr (the book build
     treats stderr as an error); outside IPython it stays silent.
     """
@@ -174,13 +440,13 @@ class _Progress:
             self._shown = percent
             self._handle.update(self._text())
 
-    def reset(self):
-        self.done = 0
-
     def close(self):
         if self._handle is not None:
             from IPython.display import HTML
             self._handle.update(HTML(""))
+
+
+_HOST = re.compile(r"[A-Za-z0-9._~%-]+|[0-9A-Fa-f:.]+")
 
 
 def _source_url(url):
@@ -188,64 +454,196 @@ def _source_url(url):
     mirror = os.environ.get("MFLIB_MIRROR_URL")
     if not mirror:
         return url
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(url)
-    return mirror.rstrip("/") + urlunsplit(("", "", parts.path, parts.query, ""))
-
-
-def _download(relpath, url, local, accepted):
-    """Download ``url`` into the cache at ``local``, verified before it enters the cache.
-
-    The file (or the unzipped folder) lands in a staging folder first; only a
-    copy whose checksums match is moved into place, so a corrupt or changed
-    download never poisons the cache. Offline, it fails within seconds.
-    """
-    import logging
-    import shutil
-
-    import pooch
-    source = _source_url(url)
-    is_zip = url.endswith(".zip")
-    local.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".download-", dir=local.parent))
-    # pooch can check one hash itself; with several accepted copies we check after it.
-    known = accepted[0] if len(accepted) == 1 and not accepted[0].startswith("manifest:") else None
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel(logging.WARNING)          # pooch logs "Downloading ..." to stderr at INFO
+    parts = urlsplit(mirror.strip())
     try:
-        try:
-            pooch.retrieve(source, known_hash=known and f"sha256:{known}",
-                           fname=local.name + (".zip" if is_zip else ""), path=staging,
-                           downloader=pooch.HTTPDownloader(progressbar=_Progress(relpath),
-                                                           timeout=DOWNLOAD_TIMEOUT),
-                           processor=pooch.Unzip(extract_dir=".") if is_zip else None)
-        except ValueError as exc:             # pooch's hash mismatch
-            raise DataCorruptError(
-                f"the download of {relpath} from {source} is corrupt or has been changed ({exc}); "
-                "nothing was cached. Try again later, or download it by hand and set MFLIB_DATA.") from None
-        except Exception as exc:
-            raise DataNotFoundError(
-                f"{relpath} is not available: it is not in the cache {local.parent} and downloading "
-                f"{source} failed ({type(exc).__name__}: {exc}). Connect to the internet and try again, "
-                f"or download it by hand to {local}, or set MFLIB_DATA to a folder that holds "
-                f"{relpath} (e.g. the course's offline mirror: MFLIB_DATA=../shared/data).") from None
+        why = None if parts.port is None or parts.port > 0 else "its port is 0"
+    except ValueError as exc:    # a port that is not a number in 0..65535
+        why = f"its port is not valid ({exc})"
+    if why is None and parts.scheme not in ("http", "https"):
+        why = f"it must start with http:// or https://, not {parts.scheme + '://' if parts.scheme else 'no scheme'}"
+    elif why is None and not (parts.hostname and _HOST.fullmatch(parts.hostname)):
+        why = f"{parts.hostname or 'nothing'} is not a host name"
+    elif why is None and (parts.query or parts.fragment):
+        why = "it must not have a query (?...) or a fragment (#...)"
+    if why:
+        raise ValueError(
+            f"MFLIB_MIRROR_URL={mirror!r} is not a server address: {why}. Set it to the address of a "
+            "server that serves the original URL paths, e.g. http://127.0.0.1:8000, or unset it to "
+            "download from the original sources.")
+    return mirror.strip().rstrip("/") + urlunsplit(("", "", urlsplit(url).path, urlsplit(url).query, ""))
+
+
+def _deadline(size):
+    """Seconds a whole download of about ``size`` bytes may take."""
+    return DOWNLOAD_MIN_SECONDS + (size or DOWNLOAD_UNKNOWN_SIZE) / DOWNLOAD_MIN_RATE
+
+
+def _download(relpath, url, source, local, accepted):
+    """Download ``source`` into a staging folder beside ``local``; verified, move it into place.
+
+    A corrupt or changed download never enters the cache; the staging folder
+    is removed whatever happens (and swept by the next download if this
+    process is killed).
+    """
+    unzip = url.endswith(".zip") and not relpath.endswith(".zip")   # a registered .zip is kept whole
+    staging = Path(tempfile.mkdtemp(prefix=f".download-{_key(relpath)}-", dir=local.parent))
+    try:
+        body = staging / (local.name + (".zip" if unzip else ""))
+        size = _expected_size(relpath)
+        _get(relpath, source, body, size, local)
+        if unzip:
+            _unzip(relpath, source, body, staging, size)
         staged = staging / local.name
         if not staged.exists():
-            raise DataCorruptError(f"the download from {source} did not contain {relpath}; "
-                                   "the source may have changed its layout.")
-        _verify(staged, accepted, url)
-        os.replace(staged, local)
+            raise DataCorruptError(f"the download of {relpath} from {source} did not contain {local.name}; "
+                                   "the source may have changed its layout. Nothing was cached.")
+        _check_download(relpath, source, staged, accepted)
+        _publish(staged, local)
     finally:
-        logger.setLevel(level)
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _verify(local, accepted, url):
-    if accepted[0].startswith("manifest:"):
-        _verify_folder(local, accepted[0].split(":", 1)[1], url)
+def _head(path, n=48):
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def _check_download(relpath, source, staged, accepted):
+    problem = _first_problem(staged, accepted)
+    if problem is None:
+        return
+    path, digest = problem
+    name = relpath if path == staged else f"{relpath}/{path.relative_to(staged).as_posix()}"
+    if digest is None:
+        what = f"{name} is missing from it"
     else:
-        _verify_file(local, accepted, url)
+        what = f"{name} has SHA-256 {digest}, expected {_expected(path, staged, accepted)}"
+        if path == staged:
+            what += f" ({path.stat().st_size:,} bytes starting {_head(path)!r})"
+    raise DataCorruptError(
+        f"the download of {relpath} from {source} is corrupt or has been changed: {what}. Nothing was "
+        "cached. Try again later, or download it by hand and set MFLIB_DATA.")
+
+
+def _network_error(relpath, source, local, exc):
+    """A DataNotFoundError that says why ``source`` could not be downloaded, and what to do."""
+    import socket
+    import ssl
+    import urllib.error
+
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) and not hasattr(exc, "code") else exc
+    if isinstance(exc, urllib.error.HTTPError):
+        what = f"the server answered HTTP {exc.code} {exc.reason}"
+    elif isinstance(reason, socket.gaierror):
+        what = f"the host {urlsplit(source).hostname} was not found ({reason.strerror})"
+    elif isinstance(reason, TimeoutError):
+        what = f"the server did not answer within {DOWNLOAD_TIMEOUT} s"
+    elif isinstance(reason, ConnectionRefusedError):
+        what = f"the connection to {urlsplit(source).netloc} was refused"
+    elif isinstance(reason, ssl.SSLError):
+        what = f"the secure connection failed ({reason})"
+    else:
+        what = f"{type(reason).__name__}: {reason}"
+    mirror = os.environ.get("MFLIB_MIRROR_URL")
+    kind = DownloadTimeoutError if isinstance(reason, TimeoutError) else DataNotFoundError
+    fix = (f"Check MFLIB_MIRROR_URL={mirror} (is that server running?), or unset it to download from "
+           "the original source" if mirror else "Connect to the internet and try again")
+    return kind(
+        f"{relpath} is not available: it is not in the cache {local.parent} and downloading {source} "
+        f"failed: {what}. {fix}, or download it by hand to {local}, or set MFLIB_DATA to a folder "
+        f"that holds {relpath} (e.g. the course's offline mirror: MFLIB_DATA=../shared/data).")
+
+
+def _open_url(source):
+    import ssl
+    import urllib.request
+
+    from . import __version__
+    try:                         # the same certificates as pip and requests, where the system has none
+        import certifi
+        context = ssl.create_default_context(cafile=certifi.where())
+    except ImportError:
+        context = None
+    request = urllib.request.Request(source, headers={"User-Agent": f"mflib/{__version__}"})
+    return urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT, context=context)
+
+
+def _get(relpath, source, body, size, local):
+    """Stream ``source`` into the new file ``body`` within a total deadline; at most ~2x the size expected."""
+    import http.client
+
+    start = time.monotonic()
+    progress = _Progress(relpath)
+    try:
+        with open(body, "xb") as out:
+            try:
+                response = _open_url(source)
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                raise _network_error(relpath, source, local, exc) from None
+            with response:
+                declared = int(response.headers.get("Content-Length") or 0) or None
+                expected = size or min(declared or DOWNLOAD_UNKNOWN_SIZE, DOWNLOAD_UNKNOWN_SIZE)
+                limit, deadline = 2 * expected + 2**20, _deadline(expected)
+                if declared and declared > limit:
+                    raise DataCorruptError(
+                        f"the server announces {declared:,} bytes for {relpath} ({source}), far more than the "
+                        f"{expected:,} expected; nothing was downloaded. Check MFLIB_MIRROR_URL if set, or "
+                        "download it by hand and set MFLIB_DATA.")
+                progress.total = declared or 0
+                done = 0
+                while block := _read(response, relpath, source, local):
+                    done += len(block)
+                    if done > limit:
+                        raise DataCorruptError(
+                            f"the server sent more than {limit:,} bytes for {relpath} ({source}), far more than "
+                            f"the {expected:,} expected; stopped, nothing was cached.")
+                    out.write(block)
+                    progress.update(len(block))
+                    if time.monotonic() - start > deadline:
+                        raise DownloadTimeoutError(
+                            f"downloading {relpath} from {source} did not finish within {deadline:.0f} s "
+                            f"(received {done:,} of about {expected:,} bytes): the server is too slow or has "
+                            f"stalled. Nothing was cached. Try again later, or download it by hand to {local}, "
+                            f"or set MFLIB_DATA to a folder that holds {relpath}.")
+                if declared and done < declared:
+                    raise DataNotFoundError(
+                        f"the download of {relpath} from {source} broke off after {done:,} of {declared:,} "
+                        "bytes; nothing was cached. Try again.")
+    finally:
+        progress.close()
+
+
+def _read(response, relpath, source, local):
+    """The next bytes as they arrive (at most one read of :data:`DOWNLOAD_TIMEOUT` s), b"" at the end."""
+    import http.client
+
+    try:
+        return response.read1(1 << 16)
+    except (OSError, http.client.HTTPException) as exc:
+        raise _network_error(relpath, source, local, exc) from None
+
+
+def _unzip(relpath, source, archive, dest, size):
+    """Unpack the downloaded ``archive`` into ``dest`` (then delete it), refusing what is not a zip."""
+    import zlib
+
+    if not zipfile.is_zipfile(archive):
+        raise DataCorruptError(
+            f"the server returned something that is not a zip for {relpath} ({source}): "
+            f"{archive.stat().st_size:,} bytes starting {_head(archive)!r}. Nothing was cached. A login page "
+            "or proxy may have answered instead of the source: try again later, check MFLIB_MIRROR_URL if set, "
+            "or download the zip by hand, unzip it and set MFLIB_DATA.")
+    with zipfile.ZipFile(archive) as zf:
+        total = sum(info.file_size for info in zf.infolist())
+        if size and total > 2 * size + 2**20:
+            raise DataCorruptError(f"the zip of {relpath} from {source} unpacks to {total:,} bytes, far more "
+                                   f"than the {size:,} expected; nothing was cached.")
+        try:
+            zf.extractall(dest)      # zipfile drops absolute paths and ".." from member names
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise DataCorruptError(f"the zip of {relpath} from {source} is damaged ({exc}); nothing was "
+                                   "cached. Try again.") from None
+    archive.unlink()
 
 
 # -- Olivetti faces -----------------------------------------------------------

@@ -1,9 +1,11 @@
 import functools
 import hashlib
 import http.server
+import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -106,10 +108,35 @@ def test_download_caches_and_verifies(data_dir, tmp_path, monkeypatch, http_serv
         datasets.fetch("videos/shop.avi")
 
 
-def test_registry_lists_every_mirror_file(data_dir):
-    for relpath in datasets._registry():
-        assert (data_dir / relpath).exists(), relpath
-        datasets.fetch(relpath)                        # checksums of the mirror verify
+def test_registry_is_well_formed_and_matches_the_mirror(data_dir):
+    """Each entry: a SHA-256 or a manifest that lists exactly the mirror's files, and a size that covers them.
+
+    (The data_dir fixture has fetched and verified every listed file; this checks the other direction:
+    no file of a data set goes unverified, and the expected sizes never cut off a genuine download.)
+    """
+    lines = list(datasets._registry_lines())
+    assert lines and all(len(fields) == 4 for fields in lines), "path, digest, url, bytes on every line"
+    for relpath, digest, url, size in lines:
+        assert url.startswith(("https://", "http://")), url
+        local = data_dir / relpath
+        on_disk = sum(p.stat().st_size for p in local.rglob("*") if p.is_file()) if local.is_dir() \
+            else local.stat().st_size
+        assert int(size) >= on_disk, f"{relpath}: registry size {size} < {on_disk} bytes"
+        if digest.startswith("manifest:"):
+            listed = {rel.split(local.name + "/", 1)[-1] for _, rel in datasets._manifest(digest[9:])}
+            present = {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
+            assert listed == present, f"{relpath}: unverified {sorted(present - listed)[:5]}"
+        else:
+            assert len(digest) == 64 and int(digest, 16) >= 0, digest
+
+
+def test_registered_names_resolve_in_datasets(data_dir, tmp_path):
+    """Registered names (str or path) are fetched; anything else is returned untouched for the caller."""
+    assert datasets.is_registered("videos/shop.avi") and datasets.is_registered(Path("videos/shop.avi"))
+    assert not datasets.is_registered("./videos/shop.avi") and not datasets.is_registered(3)
+    assert datasets.resolve("videos/shop.avi") == data_dir / "videos" / "shop.avi"
+    own = tmp_path / "mine.avi"
+    assert datasets.resolve(own) is own and datasets.resolve("mine.avi") == "mine.avi"
 
 
 def test_unknown_registry_name():
@@ -178,10 +205,43 @@ def test_sample_image_and_gray():
 
 def test_relative_mflib_data_resolves_from_repo_root(data_dir, tmp_path, monkeypatch):
     """Kernels run in notebooks/, so a path given relative to the repository root must still work."""
-    root = datasets.REPO_DATA.parent
-    import os
+    root = datasets.REPO_ROOT
     rel = os.path.relpath(data_dir, root)
     monkeypatch.setenv("MFLIB_DATA", rel)
     monkeypatch.chdir(tmp_path)
     assert datasets.data_home() == root / rel
     assert datasets.fetch("videos/shop.avi").is_file()
+
+
+# -- the checksum memo ------------------------------------------------------------------
+
+def test_checksum_memo_sees_a_byte_changed_in_place_with_its_mtime_restored(tmp_path, monkeypatch):
+    """Like ``cp -p`` or ``rsync -t`` over a verified file: same size, same mtime, other bytes."""
+    calls = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda f, name: calls.append(name) or real(f, name))
+    monkeypatch.setattr(datasets, "RACY_SECONDS", 0.2)
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"A" * 4096)
+    time.sleep(0.3)                                    # older than the racy window: remembered
+    first = datasets.sha256(path)
+    assert datasets.sha256(path) == first and len(calls) == 1, "an unchanged file is hashed once"
+    st = os.stat(path)
+    with open(path, "r+b") as f:
+        f.seek(100)
+        f.write(b"B")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(path).st_mtime_ns == st.st_mtime_ns and os.stat(path).st_size == st.st_size
+    assert datasets.sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest() != first
+
+
+def test_a_file_changed_just_now_is_never_remembered(tmp_path, monkeypatch):
+    """Within the clock tick of its last change, a second edit may keep even the ctime: hash again."""
+    calls = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda f, name: calls.append(name) or real(f, name))
+    path = tmp_path / "fresh.bin"
+    path.write_bytes(b"x")
+    datasets.sha256(path)
+    datasets.sha256(path)
+    assert len(calls) == 2
