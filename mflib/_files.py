@@ -7,20 +7,32 @@ are flushed to disk, and only then appear under the target's name -- through a
 hard link, which fails if the name exists, so a file that appeared meanwhile
 is never replaced. Whatever goes wrong (disk full, an error in the writer,
 Ctrl-C), only the temporary file this call created is removed.
+
+A process killed outright (``kill -9``, a crashed kernel) cannot clean up: its
+temporary file stays, hidden (``.NAME-XXXX.tmp.SUFFIX``). The writer holds an
+advisory lock on it while it writes, and the next write of the same name
+removes such files whose lock nobody holds -- their writer is gone.
 """
 
 import errno
 import os
 import struct
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:            # Windows: no advisory locks, so abandoned temporary files are kept
+    fcntl = None
+
 # errors that mean "this file system cannot make hard links": fall back to an exclusive create
 _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+SWEEP_AFTER_SECONDS = 10
 
 
 def check_new_file(path):
@@ -96,27 +108,61 @@ def publish_new(path):
     ...     tmp.write_bytes(b"data")
     """
     path = check_new_file(path)
+    prefix, suffix = f".{path.name}-", f".tmp{path.suffix}"
+    _sweep_abandoned(path.parent, prefix, suffix)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=f".tmp{path.suffix}", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     except OSError as exc:
         raise _write_error(path, exc) from None
-    os.close(fd)
     tmp = Path(name)
     try:
+        _try_lock(fd)                          # "a live writer": see _sweep_abandoned
         try:
             yield tmp
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)                   # on disk before the name appears: a full disk shows up here
-            finally:
-                os.close(fd)
+            os.fsync(fd)                       # on disk before the name appears: a full disk shows up here
         except OSError as exc:
             if exc.errno in _DISK_FULL or str(tmp) in (exc.filename, getattr(exc, "filename2", None)):
                 raise _write_error(path, exc) from None
             raise
         link_new(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)            # before the lock goes: a free lock means no live writer
+        os.close(fd)
+
+
+def _try_lock(fd):
+    """Take an exclusive advisory lock on ``fd``; False if another process holds one (or locks are missing)."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _sweep_abandoned(folder, prefix, suffix):
+    """Remove temporary files of this name whose writer died: their lock is free.
+
+    A file younger than :data:`SWEEP_AFTER_SECONDS` is kept: its writer may
+    not have taken its lock yet.
+    """
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(suffix)
+                      and len(p.name) == len(prefix) + 8 + len(suffix)     # mkstemp's 8 random characters
+                      and time.time() - p.stat().st_mtime > SWEEP_AFTER_SECONDS]
+    except OSError:
+        return
+    for tmp in candidates:
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+        except OSError:
+            continue                           # finished or swept meanwhile
+        try:
+            if _try_lock(fd):
+                tmp.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 NPY_HEADER_BYTES = 128   # room for any (n, H, W) shape; a multiple of 64 as the format asks

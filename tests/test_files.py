@@ -149,3 +149,35 @@ def test_a_real_write_failure_leaves_nothing(tmp_path):
     assert out.stdout.startswith(f"OSError: [Errno {errno.EFBIG}] {tmp_path / 'm.npy'} was not written: "
                                  f"the disk holding {tmp_path} is full"), out.stdout
     assert _leftovers(tmp_path) == []
+
+
+KILLED = """
+import os, sys, time
+from mflib._files import publish_new
+with publish_new(sys.argv[1]) as tmp:
+    tmp.write_bytes(b"half of it")
+    print(tmp, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_killed_outright_leaves_a_temporary_file_that_the_next_write_removes(tmp_path, monkeypatch):
+    target = tmp_path / "m.npy"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(target)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    left = Path(proc.stdout.readline().strip())
+    monkeypatch.setattr(_files, "SWEEP_AFTER_SECONDS", 0)
+    with publish_new(tmp_path / "m.npy.other.npy") as tmp:   # another name: its files are not looked at
+        tmp.write_bytes(b"x")
+    with publish_new(target) as tmp:                 # the same name while its writer lives: its file is kept
+        tmp.write_bytes(b"mine")
+    target.unlink()
+    assert left.read_bytes() == b"half of it"
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    assert left.exists(), "kill -9 gives no chance to clean up"
+    with publish_new(target) as tmp:
+        tmp.write_bytes(b"complete")
+    assert not left.exists() and target.read_bytes() == b"complete"
+    assert _leftovers(tmp_path) == ["m.npy", "m.npy.other.npy"]
