@@ -153,10 +153,17 @@ def _manifest(name):
 
 
 def _first_problem(local, accepted):
-    """``(path, None)`` for the first missing file, ``(path, digest)`` for a wrong one, or None."""
+    """``(path, None)`` for the first missing file, ``(path, digest)`` for a wrong one, or None.
+
+    ``(local, None)`` when ``local`` itself is not the kind it should be (a file, or a folder).
+    """
     if not accepted[0].startswith("manifest:"):
+        if not local.is_file():
+            return local, None
         digest = sha256(local)
         return None if digest in accepted else (local, digest)
+    if not local.is_dir():
+        return local, None
     for digest, rel in _manifest(accepted[0].split(":", 1)[1]):
         parts = PurePath(rel).parts   # a manifest may name files from an outer folder ("baseline/highway/...")
         inner = parts[parts.index(local.name) + 1:] if local.name in parts[:-1] else parts
@@ -179,16 +186,26 @@ def _expected(path, local, accepted):
     return "?"
 
 
+def _kind(accepted):
+    return "folder" if accepted[0].startswith("manifest:") else "file"
+
+
 def _verify(local, accepted, url):
     """Check a data file or folder where the reader keeps it (MFLIB_DATA or the cache)."""
-    problem = _first_problem(local, accepted)
+    try:
+        problem = _first_problem(local, accepted)
+    except OSError as exc:                   # unreadable: permissions, a broken disk
+        raise DataNotFoundError(f"{exc.filename or local} cannot be read ({exc.strerror or exc}); check its "
+                                f"permissions, or restore it from {url}.") from None
     if problem is None:
         return
     path, digest = problem
+    fix = (f"Restore it from {url} (unzip the whole archive) or point MFLIB_DATA at a complete copy."
+           if os.environ.get("MFLIB_DATA") else f"Delete {local} and load again to download a fresh copy.")
+    if digest is None and path == local:
+        raise DataNotFoundError(f"{local} is not a {_kind(accepted)}. {fix}")
     if digest is None:
-        raise DataNotFoundError(
-            f"{path} is missing from {local}: the folder is incomplete. Restore it from {url} "
-            "(unzip the whole archive) or point MFLIB_DATA at a complete copy.")
+        raise DataNotFoundError(f"{path} is missing from {local}: the folder is incomplete. {fix}")
     raise DataCorruptError(
         f"{path} is corrupt or has been changed: its SHA-256 is {digest}, expected "
         f"{_expected(path, local, accepted)}. Delete it and load again to fetch a fresh copy "
@@ -515,7 +532,7 @@ def _check_download(relpath, source, staged, accepted):
     path, digest = problem
     name = relpath if path == staged else f"{relpath}/{path.relative_to(staged).as_posix()}"
     if digest is None:
-        what = f"{name} is missing from it"
+        what = f"{name} is not a {_kind(accepted)}" if path == staged else f"{name} is missing from it"
     else:
         what = f"{name} has SHA-256 {digest}, expected {_expected(path, staged, accepted)}"
         if path == staged:

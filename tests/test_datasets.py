@@ -245,3 +245,26 @@ def test_a_file_changed_just_now_is_never_remembered(tmp_path, monkeypatch):
     datasets.sha256(path)
     datasets.sha256(path)
     assert len(calls) == 2
+
+
+def test_a_cached_entry_of_the_wrong_kind_is_named(tmp_path, monkeypatch):
+    """A folder where a file belongs (or the reverse) in the cache: named, with the fix; never IsADirectoryError."""
+    monkeypatch.delenv("MFLIB_DATA", raising=False)
+    monkeypatch.setenv("MFLIB_CACHE", str(tmp_path))
+    (tmp_path / "olivettifaces.mat").mkdir()
+    with pytest.raises(DataNotFoundError, match=r"olivettifaces\.mat is not a file\. Delete .* and load again"):
+        datasets.fetch("olivettifaces.mat")
+    (tmp_path / "movielens").mkdir()
+    (tmp_path / "movielens" / "ml-100k").write_text("not a folder")
+    with pytest.raises(DataNotFoundError, match=r"ml-100k is not a folder\. Delete .* and load again"):
+        datasets.fetch("movielens/ml-100k")
+
+
+def test_a_cached_folder_missing_a_file_says_to_download_it_again(data_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("MFLIB_DATA", raising=False)
+    monkeypatch.setenv("MFLIB_CACHE", str(tmp_path))
+    shutil.copytree(data_dir / "movielens" / "ml-100k", tmp_path / "movielens" / "ml-100k")
+    (tmp_path / "movielens" / "ml-100k" / "u1.base").unlink()
+    with pytest.raises(DataNotFoundError, match=r"u1\.base is missing from .*ml-100k: the folder is incomplete\. "
+                                                r"Delete .*ml-100k and load again to download a fresh copy"):
+        datasets.movielens_100k()
