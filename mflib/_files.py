@@ -49,11 +49,13 @@ def _write_error(path, exc):
     """An OSError about our temporary file, retold about the reader's ``path``."""
     if exc.errno in _DISK_FULL:
         why = f"the disk holding {path.parent} is full ({exc.strerror})"
-        fix = "free some space or write to another disk"
-    else:
+        fix = " Please free some space or write to another disk."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = f"writing in {path.parent} failed ({exc.strerror})"
-        fix = "choose a folder you can write to"
-    return type(exc)(exc.errno, f"{path} was not written: {why}; nothing was left behind. Please {fix}.")
+        fix = " Please choose a folder you can write to."
+    else:
+        why, fix = exc.strerror or str(exc), ""
+    return type(exc)(exc.errno, f"{path} was not written: {why}; nothing was left behind.{fix}")
 
 
 def link_new(src, dst):

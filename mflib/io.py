@@ -10,6 +10,7 @@ The child streams the frames into a temporary file that is memory-mapped here,
 so a long clip costs disk pages, not a second copy in memory.
 """
 
+import errno
 import json
 import math
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ._files import publish_new
 from ._validation import check_finite, check_int, check_positive_int
 from .imaging import default_range, to_gray, to_uint8
 
@@ -89,7 +91,7 @@ def _video_source(path):
     """A registered name (e.g. ``"videos/escalator.avi"``) fetched, or the reader's existing file."""
     from . import datasets
 
-    return datasets.fetch(str(path)) if datasets.is_registered(path) else existing_file(path)
+    return existing_file(datasets.resolve(path))
 
 
 def _decoder_options(grayscale, start, stop, step, size):
@@ -283,11 +285,17 @@ def _write_avi(path, frames8, fps):
     h, w = frames8.shape[1:3]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h), isColor=True)
     if not writer.isOpened():
-        raise OSError(f"OpenCV could not open a video writer for {path}; write a .gif instead.")
+        raise OSError(errno.EIO, "OpenCV could not open a video writer; write a .gif instead", str(path))
     code = cv2.COLOR_GRAY2BGR if frames8.ndim == 3 else cv2.COLOR_RGB2BGR
     for f in frames8:
         writer.write(cv2.cvtColor(np.ascontiguousarray(f), code))
     writer.release()
+    # OpenCV reports no write error (a full disk gives a short file): count the frames that arrived
+    reader = cv2.VideoCapture(str(path))
+    written = int(reader.get(cv2.CAP_PROP_FRAME_COUNT)) if reader.isOpened() else 0
+    reader.release()
+    if written != len(frames8):
+        raise OSError(errno.EIO, f"OpenCV wrote {written} of {len(frames8)} frames; is the disk full?", str(path))
 
 
 def write_animation(path, frames, fps=15):
@@ -325,22 +333,12 @@ def write_animation(path, frames, fps=15):
     if arr.ndim not in (3, 4) or len(arr) == 0 or (arr.ndim == 4 and arr.shape[-1] != 3):
         raise ValueError(f"frames must be (n, H, W) or (n, H, W, 3), got {arr.shape}.")
     frames8 = _clip_to_uint8(arr)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"the folder {path.parent} does not exist; create it first.")
-    try:
-        handle = open(path, "xb")  # claims the name atomically: no check-then-write race
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists; choose another name or delete it first.") from None
-    try:
-        with handle:
-            if path.suffix.lower() == ".gif":
-                from PIL import Image
-                images = [Image.fromarray(f) for f in frames8]
-                images[0].save(handle, format="GIF", save_all=True, append_images=images[1:],
-                               duration=round(1000 / fps), loop=0)
-            else:
-                _write_avi(path, frames8, fps)
-    except BaseException:
-        path.unlink(missing_ok=True)  # the file is ours: we created it above
-        raise
+    with publish_new(path) as tmp:      # appears complete or not at all; never replaces a file
+        if path.suffix.lower() == ".gif":
+            from PIL import Image
+            images = [Image.fromarray(f) for f in frames8]
+            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                           duration=round(1000 / fps), loop=0)
+        else:
+            _write_avi(tmp, frames8, fps)
     return path

@@ -9,8 +9,6 @@ and a 5 x 5 closing. Frames are rows (see :mod:`mflib.layout`).
 
 import itertools
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ._files import check_new_file, write_npy_blocks
 from ._threads import one_blas_thread
 from ._validation import check_frames, check_positive_int
 from .background import WORK_BYTES, learn_background
@@ -186,10 +185,7 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
         out = Path(out).expanduser()
         if out.suffix != ".npy":
             raise ValueError(f"out={out}: write masks to a .npy file.")
-        if out.exists():
-            raise FileExistsError(f"{out} exists; choose another name or delete it first.")
-        if not out.parent.is_dir():
-            raise FileNotFoundError(f"the folder {out.parent} does not exist; create it first.")
+        check_new_file(out)                   # before the work: exists, or no such folder
     chunks = iter_foreground_masks(source, threshold=threshold, shadow_ratio=shadow_ratio, median=median,
                                    close=close, n_sample_frames=n_sample_frames, grayscale=grayscale, lam=lam)
     n = len(source) if isinstance(source, np.ndarray) else None
@@ -201,7 +197,7 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
     elif out is None:                         # length known: fill one array, no second copy
         result, model = _fill(chunks, lambda shape: np.empty(shape, bool), n)
     else:
-        result, model = _write_npy(chunks, out, n)
+        result, model = _write_npy(chunks, out)
     return (result, model) if return_model else result
 
 
@@ -215,31 +211,19 @@ def _fill(chunks, allocate, n):
     return result, model
 
 
-def _write_npy(chunks, out, n):
-    """Masks to the new ``.npy`` file ``out``, built beside it as ``out.part`` and published without overwriting.
+def _write_npy(chunks, out):
+    """Masks streamed to the new ``.npy`` file ``out``, which appears only when complete.
 
-    With the length known the file is memory-mapped (``open_memmap``) and filled
-    in place; otherwise the masks are streamed to disk and the header written last.
+    A private temporary file beside ``out`` takes the bytes, and is published
+    without overwriting anything (see :func:`mflib._files.publish_new`); plain
+    writes rather than a memory map, so a full disk is an error, not a SIGBUS.
     """
-    raw = out.with_name(out.name + ".part")
-    try:
-        if n is not None:
-            with open(raw, "xb"):                 # claim the name: never clobber another run's file
-                pass
-            result, model = _fill(chunks, lambda shape: np.lib.format.open_memmap(raw, "w+", bool, shape), n)
-            result.flush()
-            del result
-            os.link(raw, out)                     # publish; fails if out appeared meanwhile
-        else:
-            with open(raw, "xb") as handle:
-                for model, masks in chunks:  # noqa: B007 (the model is returned)
-                    handle.write(masks.tobytes())
-            hw = model.frame_shape[:2]
-            shape = (raw.stat().st_size // math.prod(hw), *hw)
-            with open(out, "xb") as handle, open(raw, "rb") as body:   # header, then the bytes
-                np.lib.format.write_array_header_1_0(handle, {"descr": "|b1", "fortran_order": False,
-                                                              "shape": shape})
-                shutil.copyfileobj(body, handle, 2 ** 24)
-    finally:
-        raw.unlink(missing_ok=True)
+    model = None
+
+    def masks():
+        nonlocal model
+        for model, chunk in chunks:  # noqa: B007 (the model is returned)
+            yield chunk
+
+    write_npy_blocks(out, masks())
     return np.load(out, mmap_mode="r"), model

@@ -181,3 +181,75 @@ def test_a_writer_killed_outright_leaves_a_temporary_file_that_the_next_write_re
         tmp.write_bytes(b"complete")
     assert not left.exists() and target.read_bytes() == b"complete"
     assert _leftovers(tmp_path) == ["m.npy", "m.npy.other.npy"]
+
+
+# -- where mflib writes a reader's files: foreground masks and animations -----------------------
+
+def _frames():
+    return np.random.default_rng(0).random((30, 24, 32)).astype(np.float32)
+
+
+def test_foreground_masks_out_leaves_another_runs_part_file_alone(tmp_path):
+    from mflib.video import foreground_masks
+
+    theirs = tmp_path / "m.npy.part"
+    theirs.write_bytes(b"another run's")
+    masks = foreground_masks(_frames(), out=tmp_path / "m.npy", n_sample_frames=10)
+    np.testing.assert_array_equal(masks, foreground_masks(_frames(), n_sample_frames=10))
+    assert theirs.read_bytes() == b"another run's" and _leftovers(tmp_path) == ["m.npy", "m.npy.part"]
+
+
+def test_foreground_masks_on_a_full_disk_leave_no_file(tmp_path, monkeypatch):
+    """The disk fills up mid-way: no m.npy (not even a truncated one), no temporary file, a clear error."""
+    from mflib import video
+
+    def full_disk(path, blocks):
+        with publish_new(path) as tmp, open(tmp, "wb") as handle:
+            for i, block in enumerate(blocks):
+                if i == 1:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                handle.write(block.tobytes())
+    monkeypatch.setattr(video, "write_npy_blocks", full_disk)
+    with pytest.raises(OSError, match=r"m\.npy was not written: the disk holding .* is full"):
+        video.foreground_masks(iter(_frames()), out=tmp_path / "m.npy", n_sample_frames=10)
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".avi"])
+def test_write_animation_on_a_full_disk_leaves_no_file(tmp_path, monkeypatch, suffix):
+    from mflib import io
+
+    if suffix == ".avi":                # OpenCV reports nothing: its file is just short
+        monkeypatch.setattr(io.cv2, "VideoWriter", _ShortWriter())
+    else:
+        from PIL import Image
+
+        def full_disk(self, fp, *args, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        monkeypatch.setattr(Image.Image, "save", full_disk)
+    with pytest.raises(OSError, match=rf"clip\{suffix} was not written: .*(full|is the disk full)"):
+        io.write_animation(tmp_path / f"clip{suffix}", _frames(), fps=10)
+    assert _leftovers(tmp_path) == []
+
+
+class _ShortWriter:
+    """cv2.VideoWriter that, like OpenCV on a full disk, silently drops the frames after the fifth."""
+
+    def __init__(self):
+        import cv2
+        self.cls, self.count = cv2.VideoWriter, iter(range(10**6))
+
+    def __call__(self, *args, **kwargs):
+        writer, count = self.cls(*args, **kwargs), self.count
+
+        class Short:
+            def isOpened(self):
+                return writer.isOpened()
+
+            def write(self, frame):
+                if next(count) < 5:
+                    writer.write(frame)
+
+            def release(self):
+                writer.release()
+        return Short()
