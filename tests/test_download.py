@@ -280,6 +280,7 @@ def test_a_server_that_never_answers_fails_within_the_read_timeout(reader, serve
     assert time.monotonic() - start < 5 and not _staging(reader)
 
 
+@pytest.mark.slow
 def test_two_processes_fetching_a_folder_download_it_once(reader, serve, data_dir, tmp_path):
     """The second process waits for the first one's download and uses it (no 'Directory not empty')."""
     archive = tmp_path / "ml-100k.zip"
