@@ -13,7 +13,7 @@ import pytest
 from conftest import ARTIFACTS
 from test_book import CHAPTERS, PAGES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MATH_PAGES = [*CHAPTERS, "book/notation"]
 MIN_EXERCISES = 5

@@ -6,7 +6,6 @@ URL paths (zips built from the mirror's folders, as the sources ship them), and
 """
 
 import errno
-import functools
 import hashlib
 import http.server
 import json
@@ -18,50 +17,13 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from mflib import datasets
 from mflib.datasets import CacheNotWritableError, DataCorruptError, DataNotFoundError, DownloadTimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _publish(data_dir, served):
-    """Lay out the mirror under ``served`` the way the original sources serve it."""
-    for relpath, (url, _) in datasets._registry().items():
-        target = served / urlsplit(url).path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            continue
-        source = data_dir / relpath
-        if url.endswith(".zip"):       # the archive holds the folder itself, e.g. highway/...
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
-                for file in sorted(p for p in source.rglob("*") if p.is_file()):
-                    archive.write(file, Path(source.name) / file.relative_to(source))
-        else:
-            os.symlink(source.resolve(), target)
-
-
-@pytest.fixture(scope="module")
-def original_sources(data_dir, tmp_path_factory):
-    """(server URL, request log): the registry's URL paths served on 127.0.0.1."""
-    served = tmp_path_factory.mktemp("sources")
-    _publish(data_dir, served)
-    requests = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, fmt, *args):
-            requests.append(self.path)
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    server.shutdown()
 
 
 @pytest.fixture
@@ -127,24 +89,6 @@ def test_changed_archive_never_enters_the_cache(reader_machine, monkeypatch, tmp
         datasets.fetch("cdnet2014/baseline/highway")
     assert not (cache / "cdnet2014" / "baseline" / "highway").exists()
     assert not list(cache.rglob(".download-*"))
-
-
-def test_a_data_chapter_executes_on_a_readers_machine_without_stderr(reader_machine):
-    """Chapter 4 downloads the Olivetti faces itself and runs to the end, printing nothing to stderr."""
-    cache, requests = reader_machine
-    path = ROOT / "notebooks" / "04_nmf_faces.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    stderr = [out.get("text", "")[:500] for cell in nb.cells for out in cell.get("outputs", [])
-              if out.get("output_type") == "stream" and out.get("name") == "stderr"]
-    assert not stderr, stderr
-    progress = [out for cell in nb.cells for out in cell.get("outputs", [])
-                if out.get("output_type") == "display_data" and "text/html" in out.get("data", {})
-                and out["data"]["text/html"] == ""]
-    assert progress, "the download shows its progress in the notebook, then removes it"
-    assert any(r.endswith("/files/5976027") for r in requests), "the chapter should have downloaded the faces"
-    assert (cache / "olivettifaces.mat").is_file()
 
 
 # -- faults: stalls, concurrent and killed downloads, errors by their cause ---------------
