@@ -13,7 +13,7 @@ Pictures
     :mod:`mflib.sliders` (sliders live in Jupyter and static in the book).
 Numerics
     :mod:`mflib.svd` (randomized SVD, storage in bytes, :class:`~mflib.svd.SVDCompressor`),
-    :mod:`mflib.quantize` (8/16-bit factors), :mod:`mflib.metrics` (relative error, PSNR, CDnet F),
+    :mod:`mflib.quantize` (integer factors, 2 to 16 bits), :mod:`mflib.metrics` (relative error, PSNR, CDnet F),
     :mod:`mflib.rpca` (robust PCA), :mod:`mflib.background` (the per-pixel background model),
     :mod:`mflib.video` (foreground masks of whole clips), :mod:`mflib.nmf` (beta-divergence NMF),
     :mod:`mflib.recommend` (matrix factorization of ratings, Spark's ALS), :mod:`mflib.spark` (a local session).

@@ -1,10 +1,10 @@
-"""8- and 16-bit storage of SVD factors, and the 8-bit levels a screen shows: one home for both.
+"""Integer storage of SVD factors (2 to 16 bits per entry), and the 8-bit levels a screen shows: one home for both.
 
 A term ``sigma_i u_i v_i^T`` is stored as integer vectors ``u_i``, ``v_i``,
 each divided by its largest absolute value and rounded to ``2**(bits-1) - 1``
 levels, and one float32 scale that absorbs ``sigma_i`` and both divisors.
-Chapter 2 counts these bytes; the every-k slider ships exactly these integers
-to the browser.
+Chapter 2 counts these bytes, and gives the terms different numbers of bits;
+the every-k slider ships 8- and 16-bit integers to the browser.
 """
 
 import numpy as np
@@ -13,9 +13,42 @@ from ._validation import check_matrix
 
 
 def _levels(bits):
-    if bits not in (8, 16):
-        raise ValueError(f"bits={bits!r}: choose 8 or 16.")
-    return 2 ** (bits - 1) - 1
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 16:
+        raise ValueError(f"bits={bits!r}: choose a whole number of bits from 2 to 16 (8 is one byte per entry).")
+    return 2 ** (int(bits) - 1) - 1
+
+
+def _bits_per_term(bits, k):
+    """``bits`` as one whole number per term (an int applies to all ``k``), each checked."""
+    per = np.full(k, bits, dtype=object) if np.ndim(bits) == 0 else np.asarray(bits, dtype=object)
+    if per.shape != (k,):
+        raise ValueError(f"bits has {per.size} entries for {k} terms; give one int, or one number of bits per term.")
+    for b in per:
+        _levels(b)
+    return per.astype(int)
+
+
+def packed_bytes(m, n, bits):
+    """Bytes of quantized terms stored packed: per term ``ceil(m b / 8) + ceil(n b / 8)`` integers' bytes and a float32.
+
+    Parameters
+    ----------
+    m, n : int
+        Lengths of ``u_i`` and ``v_i``.
+    bits : array-like of int
+        Bits per entry of each term.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> packed_bytes(427, 640, [8, 8, 6])         # two 8-bit terms, one 6-bit term
+    2947
+    """
+    bits = np.asarray(bits, dtype=int)
+    return int(np.sum(-(-m * bits // 8) - (-n * bits // 8) + 4))
 
 
 def quantize_term(u, v, sigma, bits=8):
@@ -37,21 +70,26 @@ def quantize_term(u, v, sigma, bits=8):
 def quantize_factors(U, s, Vt, bits=8):
     """Store a truncated SVD as integers: ``bits`` per entry of ``u_i`` and ``v_i``, one float32 scale per term.
 
-    Rank ``k`` then costs ``k (m + n) bits / 8 + 4 k`` bytes: with 8 bits,
-    about one byte per stored number, like the image's own pixels.
+    With 8 bits, rank ``k`` costs ``k (m + n + 4)`` bytes: about one byte per
+    stored number, like the image's own pixels. ``bits`` may differ per term:
+    the squared rounding error of a term is about proportional to
+    ``sigma_i**2 * 4**-bits``, so the small terms of the tail can take fewer bits.
 
     Parameters
     ----------
     U : ndarray, shape (m, k)
     s : ndarray, shape (k,)
     Vt : ndarray, shape (k, n)
-    bits : {8, 16}
+    bits : int or array-like of int, shape (k,)
+        Bits per entry, from 2 to 16: one for every term, or one per term.
 
     Returns
     -------
     dict
-        ``U`` and ``Vt`` as int8/int16, ``scale`` (float32, shape (k,)), and
-        ``nbytes``, the bytes of the three arrays.
+        ``U`` and ``Vt`` (int8 for terms up to 8 bits, else int16), ``scale``
+        (float32, shape (k,)), ``bits`` (shape (k,)) and ``nbytes``: the bytes
+        with each vector's integers packed at its ``bits`` (see
+        :func:`packed_bytes`; for 8 or 16 bits exactly the arrays' size).
 
     Examples
     --------
@@ -59,18 +97,21 @@ def quantize_factors(U, s, Vt, bits=8):
     >>> q = quantize_factors(U[:, :1], s[:1], Vt[:1])
     >>> q["nbytes"], q["U"].dtype                  # 3 + 4 int8 values and one float32
     (11, dtype('int8'))
+    >>> quantize_factors(U[:, :2], s[:2], Vt[:2], bits=[8, 4])["nbytes"]   # 11 + (2 + 2 + 4) packed
+    19
     """
     U, Vt = check_matrix(U, "U"), check_matrix(Vt, "Vt")
     s = check_matrix(s, "s", ndim=1)
     if U.shape[1] != s.size or Vt.shape[0] != s.size:
         raise ValueError(f"shapes do not fit: U {U.shape}, s {s.shape}, Vt {Vt.shape}; pass one truncated SVD.")
-    _levels(bits)
-    terms = [quantize_term(U[:, i], Vt[i], s[i], bits) for i in range(s.size)]
-    itype = np.int8 if bits == 8 else np.int16
+    per = _bits_per_term(bits, s.size)
+    terms = [quantize_term(U[:, i], Vt[i], s[i], b) for i, b in enumerate(per)]
+    itype = np.int8 if per.max(initial=8) <= 8 else np.int16
     qU = np.array([t[0] for t in terms], dtype=itype).reshape(s.size, U.shape[0]).T.copy()
     qVt = np.array([t[1] for t in terms], dtype=itype).reshape(s.size, Vt.shape[1])
     scale = np.array([t[2] for t in terms], dtype=np.float32)
-    return {"U": qU, "Vt": qVt, "scale": scale, "nbytes": qU.nbytes + qVt.nbytes + scale.nbytes}
+    return {"U": qU, "Vt": qVt, "scale": scale, "bits": per,
+            "nbytes": packed_bytes(U.shape[0], Vt.shape[1], per)}
 
 
 def dequantize(q):

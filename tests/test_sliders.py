@@ -159,6 +159,10 @@ def test_lowrank_readouts_and_picture_agree_for_every_k(photo):
         assert f"k = {k}:" in sl.readout(k)
     bits = sl._mats[0][0].bits
     assert sl.numbers(3)[0]["bytes"] == sum((72 + 105) * bits[:3] // 8 + 4)
+    # the readout names whose bytes it gives: the page's 8/16-bit factors, more than a plain 8-bit count
+    k16 = int(np.argmax(bits == 16)) + 1
+    assert (bits == 16).any() and sl.numbers(k16)[0]["bytes"] > k16 * (72 + 105 + 4)
+    assert f"{sl.numbers(k16)[0]['bytes']:,} bytes of factors on this page (8/16-bit); exact SVD:" in sl.readout(k16)
 
 
 @pytest.mark.parametrize("layout", ["channels", "wide", "tall"])

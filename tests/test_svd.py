@@ -6,7 +6,7 @@ from threadpoolctl import threadpool_info
 
 from mflib import datasets, io
 from mflib.metrics import psnr, relative_error
-from mflib.quantize import dequantize, quantize_factors
+from mflib.quantize import dequantize, packed_bytes, quantize_factors, quantize_term
 from mflib.svd import (
     SVDCompressor,
     breakeven_rank,
@@ -93,8 +93,33 @@ def test_quantized_factors():
     err8 = relative_error(exact, dequantize(q))
     err16 = relative_error(exact, dequantize(quantize_factors(U, s, Vt, bits=16)))
     assert err8 < 0.01 and err16 < err8 / 100
+
+
+def test_quantized_factors_with_bits_per_term():
+    A = rng.random((40, 30))
+    U, s, Vt = truncated_svd(A, 5)
+    bits = [12, 8, 6, 4, 2]
+    q = quantize_factors(U, s, Vt, bits=bits)
+    assert q["bits"].tolist() == bits and q["U"].dtype == np.int16          # a term above 8 bits needs int16
+    packed = sum(-(-40 * b // 8) - (-30 * b // 8) + 4 for b in bits)        # ceil(m b / 8) + ceil(n b / 8) + 4
+    assert q["nbytes"] == packed_bytes(40, 30, bits) == packed
+    for i, b in enumerate(bits):                                            # integers within each term's levels
+        top = 2 ** (b - 1) - 1
+        assert np.abs(q["U"][:, i]).max() == top and np.abs(q["Vt"][i]).max() == top
+    # each bit less multiplies a term's squared rounding error by about 4
+    noise = [quantize_term(U[:, 0], Vt[0], s[0], b)[3] for b in (4, 6, 8, 10)]
+    assert all(8 < a / b < 32 for a, b in zip(noise, noise[1:]))
+    exact = reconstruct(U, s, Vt)
+    assert np.sum((dequantize(q) - exact) ** 2) < np.sum((dequantize(quantize_factors(U, s, Vt, bits=2)) - exact) ** 2)
+    one = quantize_factors(U, s, Vt, bits=8)
+    assert one["nbytes"] == one["U"].nbytes + one["Vt"].nbytes + one["scale"].nbytes   # 8 bits: the arrays' size
+
+
+@pytest.mark.parametrize("bits", [1, 17, 6.0, True, "8", [8, 8]])
+def test_quantized_factors_refuse_bad_bits(bits):
+    U, s, Vt = truncated_svd(rng.random((10, 8)), 5)
     with pytest.raises(ValueError, match="bits"):
-        quantize_factors(U, s, Vt, bits=4)
+        quantize_factors(U, s, Vt, bits=bits)
 
 
 def test_known_answers():

@@ -173,8 +173,9 @@ class LowRankSlider(SliderBase):
     absolute value, and one float32 scale that absorbs ``sigma_i``. Terms whose
     8-bit rounding would be visible get 16 bits: bits go to the terms that need
     them until the rounding noise of all terms together is below a tenth of the
-    8-bit display's own rounding noise. The readout's bytes count exactly this
-    (``m + n`` integers and 4 bytes per term).
+    8-bit display's own rounding noise. The readout gives the bytes *this page
+    stores* up to rank ``k`` (``m + n`` integers and 4 bytes per term), so it is
+    larger than a plain 8-bit count ``k (m + n + 4)`` wherever a term took 16 bits.
 
     **What the readouts say.** Relative error and PSNR are those of the *exact*
     rank-``k`` SVD as it is shown: clipped to ``clip`` and in 8-bit levels,
@@ -303,8 +304,9 @@ class LowRankSlider(SliderBase):
     def numbers(self, k):
         """Readout numbers at slider position ``k``, one dict per panel.
 
-        Each has ``rank``, ``bytes`` (of the quantized factors up to that rank),
-        and ``relative_error`` and ``psnr`` of the *exact* rank-``rank`` SVD,
+        Each has ``rank``, ``bytes`` (of the quantized factors the page stores
+        up to that rank, 8 or 16 bits per entry as the rule above chose), and
+        ``relative_error`` and ``psnr`` of the *exact* rank-``rank`` SVD,
         clipped and shown in 8-bit levels, against the reference.
         """
         k = self._check_k(k)
@@ -314,8 +316,9 @@ class LowRankSlider(SliderBase):
         return check_int(k, "k", 1, self.K)
 
     def _panel_text(self, v):
-        return (f"rank {v['rank']}: {v['bytes']:,} bytes (8/16-bit factors), relative error "
-                f"{v['relative_error']:.4f}, {_psnr_text(v['psnr'])}")
+        # say whose bytes these are: the page's own 8/16-bit factors, not a plain 8-bit count
+        return (f"rank {v['rank']}: {v['bytes']:,} bytes of factors on this page (8/16-bit); exact SVD: "
+                f"relative error {v['relative_error']:.4f}, {_psnr_text(v['psnr'])}")
 
     def readout(self, k):
         """The text next to the slider at position ``k``."""
