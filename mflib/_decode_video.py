@@ -16,6 +16,11 @@ import cv2
 
 def decode(src, dst, grayscale=False, start=0, stop=None, step=1, size=None):
     """Write the selected frames of ``src`` to the open binary file ``dst``; return their shape."""
+    with open(src, "rb") as head:
+        start_bytes = head.read(4096)
+    if start_bytes and b"\0" not in start_bytes and _is_text(start_bytes):
+        # FFmpeg would "decode" a text file by rendering its characters: refuse it instead
+        raise ValueError(f"{src!r} is a text file, not a video; pass a video file (AVI, MP4, ...).")
     cap = cv2.VideoCapture(src)
     if not cap.isOpened():
         raise ValueError(f"OpenCV cannot open {src!r} as a video: it is not a video file, or its "
@@ -54,6 +59,15 @@ def decode(src, dst, grayscale=False, start=0, stop=None, step=1, size=None):
     return (kept, *shape)
 
 
+def _is_text(data):
+    """Whether ``data`` (the first bytes of a file) reads as UTF-8 text; a cut multi-byte character is allowed."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(data) - 3 and exc.reason == "unexpected end of data"
+    return True
+
+
 def main(argv):
     src, dst, options = argv[1], argv[2], json.loads(argv[3])
     try:
@@ -65,6 +79,10 @@ def main(argv):
             shape = decode(src, out, **options)
     except ValueError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except cv2.error as exc:                      # OpenCV's own message, with what to change
+        print(f"OpenCV could not decode {src!r} with options {options}: {exc.err or exc}. Check size= and the "
+              "frame range, or re-encode the file (e.g. `ffmpeg -i IN OUT.mp4`).", file=sys.stderr)
         return 2
     except BrokenPipeError:                       # the reader stopped early: nothing to report
         return 0

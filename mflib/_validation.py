@@ -102,7 +102,7 @@ def check_int(value, name, low=None, high=None):
 
 def check_number(value, name, low=None, high=None, *, low_open=False):
     """Return ``value`` as a finite float in ``[low, high]`` (``(low, high]`` with ``low_open``), or raise."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):
         raise TypeError(f"{name} must be a number, got {value!r}.")
     try:
         out = float(value)

@@ -7,7 +7,7 @@ nor a display, so importing :mod:`mflib.sliders` stays light.
 import cv2
 import numpy as np
 
-from ._validation import check_matrix
+from ._validation import check_int, check_matrix, check_number
 
 FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 
@@ -23,8 +23,19 @@ def as_images(images):
         images = [images] if single else list(images)
     if len(images) == 0:
         raise ValueError("images is empty; pass at least one image.")
-    return [check_matrix(im, f"images[{i}]", ndim=(2, 3), dtype=np.float64)
-            for i, im in enumerate(images)]
+    return [check_image(im, f"images[{i}]", dtype=np.float64) for i, im in enumerate(images)]
+
+
+def check_image(img, name="img", dtype=np.float64):
+    """``img`` as a finite (H, W) or (H, W, 3) array, or a clear error (an alpha channel is refused, not dropped)."""
+    arr = check_matrix(img, name, ndim=(2, 3), dtype=dtype)
+    if arr.ndim == 3 and arr.shape[2] != 3:
+        if arr.shape[2] == 4:
+            raise ValueError(f"{name} has an alpha channel (shape {arr.shape}); composite it onto a background "
+                             "first, e.g. rgb = img[..., :3] * a + (1 - a) with a = img[..., 3:] (for [0, 1] "
+                             "floats; mflib.io.load_image does this for files).")
+        raise ValueError(f"{name} has shape {arr.shape}; pass a grayscale (H, W) or RGB (H, W, 3) image.")
+    return arr
 
 
 def default_range(images):
@@ -53,11 +64,13 @@ def value_range(images, vmin=None, vmax=None, symmetric=False):
     """
     stack = as_images(images)
     if symmetric:
-        a = max(float(np.abs(im).max()) for im in stack) if vmax is None else abs(vmax)
+        a = max(float(np.abs(im).max()) for im in stack) if vmax is None else abs(check_number(vmax, "vmax"))
         a = a or 1.0
         return -a, a
-    lo = min(float(im.min()) for im in stack) if vmin is None else float(vmin)
-    hi = max(float(im.max()) for im in stack) if vmax is None else float(vmax)
+    lo = min(float(im.min()) for im in stack) if vmin is None else check_number(vmin, "vmin")
+    hi = max(float(im.max()) for im in stack) if vmax is None else check_number(vmax, "vmax")
+    if vmin is not None and vmax is not None and hi <= lo:
+        raise ValueError(f"vmin={vmin!r} must be below vmax={vmax!r}.")
     if hi <= lo:  # a constant image still needs a non-empty range
         hi = lo + 1.0
     return lo, hi
@@ -84,8 +97,8 @@ def to_uint8(img, vmin=None, vmax=None):
     """
     arr = np.asarray(img)
     if arr.dtype == np.uint8 and vmin is None and vmax is None:
-        return arr
-    arr = check_matrix(arr, "img", ndim=(2, 3), dtype=np.float32)
+        return check_image(arr, "img", dtype=np.uint8)
+    arr = check_image(arr, "img", dtype=np.float32)
     lo, hi = default_range([arr]) if vmin is None and vmax is None else value_range([arr], vmin, vmax)
     scaled = (arr - lo) * (255.0 / (hi - lo))
     return np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
@@ -111,8 +124,9 @@ def encode_image(img, fmt="png", quality=85):
     arr = to_uint8(img)
     if arr.ndim == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)  # OpenCV writes BGR
-    params = {"jpeg": [cv2.IMWRITE_JPEG_QUALITY, int(quality)],
-              "webp": [cv2.IMWRITE_WEBP_QUALITY, int(quality)],
+    quality = check_int(quality, "quality", 1, 100)
+    params = {"jpeg": [cv2.IMWRITE_JPEG_QUALITY, quality],
+              "webp": [cv2.IMWRITE_WEBP_QUALITY, quality],
               "png": [cv2.IMWRITE_PNG_COMPRESSION, 6]}[fmt]
     ok, buf = cv2.imencode(FORMATS[fmt], np.ascontiguousarray(arr), params)
     if not ok:
@@ -122,7 +136,7 @@ def encode_image(img, fmt="png", quality=85):
 
 def to_gray(rgb):
     """Luminance of an RGB image (ITU-R BT.601 weights, as OpenCV and PIL use)."""
-    rgb = np.asarray(rgb, dtype=np.float64)
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
+    rgb = check_image(rgb, "rgb")
+    if rgb.ndim != 3:
         raise ValueError(f"to_gray needs an (H, W, 3) RGB image, got shape {rgb.shape}.")
     return rgb @ np.array([0.299, 0.587, 0.114])

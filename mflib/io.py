@@ -28,6 +28,9 @@ from ._validation import check_finite, check_int, check_positive_int
 from .imaging import default_range, to_gray, to_uint8
 
 STDERR_TAIL = 800  # characters of the decoder's stderr quoted in an error
+MAX_CHUNK_BYTES = 2 ** 31  # one chunk of iter_video: 2 GB at most
+READ_BYTES = 2 ** 22  # bytes asked of the pipe per read
+MAX_FRAME_PIXELS = 2 ** 27  # a resized frame: 134 megapixels at most (16K video is 133)
 DECODER = [sys.executable, "-m", "mflib._decode_video"]  # the child: SRC DST OPTIONS_JSON
 
 
@@ -104,6 +107,9 @@ def _decoder_options(grayscale, start, stop, step, size):
         if np.ndim(size) != 1 or len(size) != 2:
             raise ValueError(f"size must be (width, height), got {size!r}.")
         size = [check_positive_int(v, f"size[{i}]") for i, v in enumerate(size)]
+        if size[0] * size[1] > MAX_FRAME_PIXELS:
+            raise ValueError(f"size={tuple(size)} makes frames of {size[0] * size[1] / 1e6:.0f} megapixels; "
+                             f"choose at most {MAX_FRAME_PIXELS // 10 ** 6} megapixels, e.g. size=(1920, 1080).")
     return dict(grayscale=bool(grayscale), start=start, stop=stop, step=check_positive_int(step, "step"), size=size)
 
 
@@ -246,9 +252,13 @@ def _read_frames(pipe, chunk_size, timeout, path):
         line, buf = buf.split(b"\n", 1)
         frame_shape = tuple(json.loads(line)["frame_shape"])
         frame_bytes = math.prod(frame_shape)
+        if chunk_size * frame_bytes > MAX_CHUNK_BYTES:
+            raise ValueError(f"chunk_size={chunk_size} frames of {frame_bytes:,} bytes would take "
+                             f"{chunk_size * frame_bytes / 1e9:.3g} GB of memory per chunk; choose chunk_size <= "
+                             f"{max(1, MAX_CHUNK_BYTES // frame_bytes)}.")
         want = chunk_size * frame_bytes
         while True:
-            while len(buf) < want and (data := read(max(want - len(buf), 1 << 16))):
+            while len(buf) < want and (data := read(min(max(want - len(buf), 1 << 16), READ_BYTES))):
                 buf += data
             n = min(len(buf) // frame_bytes, chunk_size)
             if n:

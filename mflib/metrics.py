@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._threads import one_blas_thread
-from ._validation import check_matrix
+from ._validation import check_matrix, check_number
 
 
 def _pair(A, B):
@@ -77,8 +77,7 @@ def psnr(A, B, peak=1.0):
     20.0
     """
     A, B = _pair(A, B)
-    if not peak > 0:
-        raise ValueError(f"peak must be positive (1 for images in [0, 1], 255 for uint8), got {peak}.")
+    peak = check_number(peak, "peak (1 for images in [0, 1], 255 for uint8)", 0, low_open=True)
     if np.abs(A).max() > 1.001 * peak:  # e.g. a 0..255 image with the default peak of 1
         raise ValueError(f"A has values up to {np.abs(A).max():.4g}, above peak={peak}; pass the "
                          "largest possible value, e.g. peak=255 for 8-bit images.")

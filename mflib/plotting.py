@@ -10,6 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._validation import check_int, check_number
 from .imaging import as_images, default_range, to_uint8, value_range
 
 
@@ -35,6 +36,8 @@ def tile(images, ncols=None, pad=2, vmin=None, vmax=None, fill=255):
     ndarray of uint8, shape (rows*(H+pad)-pad, ncols*(W+pad)-pad[, 3])
     """
     stack = as_images(images)
+    pad, fill = check_int(pad, "pad", 0), check_int(fill, "fill", 0, 255)
+    ncols = None if ncols is None else check_int(ncols, "ncols", 1)
     shapes = {im.shape for im in stack}
     if len(shapes) != 1:
         raise ValueError(f"tile needs images of one shape, got {sorted(shapes)}; resize them first.")
@@ -91,6 +94,8 @@ def image_grid(images, *, ncols=None, titles=None, cmap="gray", vmin=None, vmax=
     if titles is not None and len(titles) != len(stack):
         raise ValueError(f"got {len(titles)} titles for {len(stack)} images; pass one per image.")
     lo, hi = value_range(stack, vmin, vmax, symmetric)
+    ncols = None if ncols is None else check_int(ncols, "ncols", 1)
+    size = check_number(size, "size", 0, low_open=True)
     if symmetric and cmap == "gray":
         cmap = "RdBu_r"
     n = len(stack)

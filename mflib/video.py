@@ -18,7 +18,7 @@ import numpy as np
 
 from ._files import check_new_file, write_npy_blocks
 from ._threads import one_blas_thread
-from ._validation import check_frames, check_positive_int
+from ._validation import check_frames, check_int, check_number, check_positive_int
 from .background import WORK_BYTES, learn_background
 
 # -- clean-up -------------------------------------------------------------------
@@ -34,6 +34,7 @@ def _clean(mask, median, close):
 
 def _check_filters(median, close):
     for name, size in (("median", median), ("close", close)):
+        size = check_int(size, name, 0)
         if size and (size < 3 or size % 2 == 0):
             raise ValueError(f"{name}={size}: use 0 (off) or an odd size >= 3.")
 
@@ -110,11 +111,10 @@ def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, 
     bool (k, H, W); parameters as in :func:`foreground_masks`.
     """
     _check_filters(median, close)
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive (in noise-scale units), got {threshold}.")
-    if not 0 < shadow_ratio <= 1:
-        raise ValueError(f"shadow_ratio must be in (0, 1] (1 turns shadow removal off), got {shadow_ratio}.")
+    check_number(threshold, "threshold", 0, low_open=True)          # in noise-scale units
+    check_number(shadow_ratio, "shadow_ratio", 0, 1, low_open=True)   # 1 turns shadow removal off
     n_sample = check_positive_int(n_sample_frames, "n_sample_frames")
+    chunk_size = None if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
     checked = False
     if isinstance(source, (str, Path)):
         from .io import iter_video

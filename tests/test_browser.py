@@ -172,3 +172,47 @@ def test_exercises_hide_their_solutions_until_opened(browser, site, page):
     browser.save_screenshot(str(ARTIFACTS / f"exercises_{page.split('/')[-1]}.png"))
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors {errors}"
+
+
+def test_every_k_slider_draws_what_python_says_at_random_k(browser, tmp_path):
+    """The canvas of the every-k slider, read back pixel by pixel, equals LowRankSlider.picture(k).
+
+    Random positions, up and down (the downward step subtracts terms, a long jump restarts from a
+    snapshot), for every layout; a stand-alone page of the sliders' static HTML, no book needed.
+    """
+    import time
+
+    import numpy as np
+
+    from mflib.sliders import lowrank_slider
+    from mflib.svd import SVDCompressor
+
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:24, 0:32] / 32
+    rgb = np.clip(np.stack([np.sin(3 * x + y), np.cos(2 * y - x), x * y], axis=2) / 2 + 0.5
+                  + 0.05 * rng.standard_normal((24, 32, 3)), 0, 1)
+    sliders = [lowrank_slider(*SVDCompressor().fit(rgb.mean(axis=2)).factors(), reference=rgb.mean(axis=2))]
+    for layout in ("channels", "wide", "tall"):
+        comp = SVDCompressor(layout=layout).fit(rgb)
+        sliders.append(lowrank_slider(*comp.factors(), layout=comp.layout_, reference=rgb))
+    page = tmp_path / "sliders.html"
+    page.write_text("<!doctype html><html><body>" + "".join(s.static_html() for s in sliders) + "</body></html>")
+    browser.get(page.as_uri())
+    time.sleep(0.5)                                        # let the idle-time snapshots be built
+    draw = ("var r = document.querySelectorAll('.mflib-slider')[arguments[0]], i = r.querySelector('input');"
+            "i.value = arguments[1]; i.dispatchEvent(new Event('input'));"
+            "var c = r.querySelector('canvas'); return [r.querySelector('output').textContent,"
+            " Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)];")
+    for j, sl in enumerate(sliders):
+        ks = [int(k) for k in rng.integers(1, sl.K + 1, 8)] + [sl.K, 1, sl.K // 2]
+        for k in ks:
+            readout, data = browser.execute_script(draw, j, k)
+            assert readout == sl.readout(k)
+            rgba = np.array(data, dtype=np.int16).reshape(*sl.panels[0].shape[:2], 4)
+            want = sl.picture(k).astype(np.int16)
+            got = rgba[..., 0] if want.ndim == 2 else rgba[..., :3]
+            if want.ndim == 2:
+                assert np.array_equal(rgba[..., 0], rgba[..., 1]) and np.array_equal(rgba[..., 0], rgba[..., 2])
+            diff = np.abs(got - want)
+            # float32 sums in a different order may land on the other side of a rounding boundary
+            assert diff.max() <= 1 and diff.mean() < 0.02, (sl.panels[0].layout, k, diff.max(), diff.mean())

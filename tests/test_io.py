@@ -83,6 +83,54 @@ def test_load_video_bad_arguments(data_dir, tmp_path):
         load_video("videos/shop.avi", start=5, stop=5)
     with pytest.raises(ValueError, match="no frame"):
         load_video("videos/shop.avi", start=1000)
+    for kwargs, name in [(dict(start=1.5), "start"), (dict(stop=10.7), "stop"), (dict(size=(32.5, 24)), "size"),
+                         (dict(step=2.0), "step")]:
+        with pytest.raises(TypeError, match=f"{name}.* must be a whole number"):   # refused, never truncated
+            load_video("videos/shop.avi", **kwargs)
+    with pytest.raises(ValueError, match="megapixels"):                 # not a MemoryError in the child
+        load_video("videos/shop.avi", size=(10 ** 5, 10 ** 5))
+
+
+def test_load_video_refuses_a_text_file(tmp_path):
+    path = tmp_path / "notes.avi"
+    path.write_text("These are my notes, not a video.\n" * 50)
+    with pytest.raises(ValueError, match="is a text file, not a video"):
+        load_video(path)
+
+
+def test_decoder_reports_a_change_of_frame_size(tmp_path, monkeypatch):
+    import io as stdio
+
+    from mflib import _decode_video
+
+    class Capture:                       # two frames of different sizes, as some broken files have
+        def __init__(self, src):
+            self.frames = [np.zeros((4, 6, 3), np.uint8), np.zeros((5, 6, 3), np.uint8)]
+
+        def isOpened(self):
+            return True
+
+        def get(self, prop):
+            return 2
+
+        def read(self):
+            return (True, self.frames.pop(0)) if self.frames else (False, None)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(_decode_video.cv2, "VideoCapture", Capture)
+    src = tmp_path / "clip.avi"
+    src.write_bytes(b"RIFF\0\0\0\0AVI ")
+    with pytest.raises(ValueError, match=r"changes frame size at frame 1 .*pass size=\(W, H\)"):
+        _decode_video.decode(str(src), stdio.BytesIO())
+    np.testing.assert_array_equal(
+        _decode_video.decode(str(src), stdio.BytesIO(), size=(3, 2)), (2, 2, 3, 3))   # resized: both fit
+
+
+def test_iter_video_refuses_a_chunk_larger_than_memory(data_dir):
+    with pytest.raises(ValueError, match=r"chunk_size=10000000000 frames .* choose chunk_size <= \d+"):
+        next(io.iter_video(data_dir / "videos" / "shop.avi", chunk_size=10 ** 10))
 
 
 # -- images ----------------------------------------------------------------------

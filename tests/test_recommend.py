@@ -239,7 +239,7 @@ def test_spark_als_in_local_mode_fits_ratings_like_an_estimator():
     X, y = np.column_stack([u + 5, i + 100]), 1 + 2 * np.sum(P[u] * Q[i], axis=1)   # no biases: Spark has none
     spark = local_session(cores=1)
     try:
-        model = SparkALS(3, reg=0.01, max_iter=15, random_state=0, spark=spark).fit(X, y)
+        model = SparkALS(3, reg=0.01, max_iter=20, random_state=0, spark=spark).fit(X, y)
     finally:
         spark.stop()
     assert model.user_factors_.shape == (30, 3) and model.item_factors_.shape == (20, 3)
@@ -247,3 +247,11 @@ def test_spark_als_in_local_mode_fits_ratings_like_an_estimator():
     unseen = model.predict([[999, 100], [5, 999]])                          # cold start: the training mean
     np.testing.assert_allclose(unseen, y.mean())
     assert model.get_params()["n_components"] == 3 and "rank" not in model.get_params()
+
+
+def test_spark_names_a_java_home_that_points_nowhere(monkeypatch, tmp_path):
+    from mflib.spark import java_home, local_session
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-java"))
+    for call in (java_home, local_session):            # before Spark's "Java gateway exited"
+        with pytest.raises(RuntimeError, match=r"JAVA_HOME=.*no-java has no bin/java.*unset it"):
+            call()

@@ -76,7 +76,7 @@ def test_recovery_float32_and_history():
 
 
 def test_lambda_controls_the_split():
-    L0, S0 = low_rank_plus_sparse(seed=2)
+    L0, S0 = low_rank_plus_sparse(m=60, n=40, r=2, seed=2)     # small: lam=0.01 drives L to full rank
     sparse_small = RobustPCA(lam=0.01, dtype=np.float64, max_iter=100).fit(L0 + S0).sparse_
     sparse_large = RobustPCA(lam=0.2, dtype=np.float64, max_iter=100).fit(L0 + S0).sparse_
     assert np.count_nonzero(sparse_small) > np.count_nonzero(sparse_large)

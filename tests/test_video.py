@@ -201,7 +201,7 @@ def test_pipeline_on_real_clips(data_dir):
 @pytest.mark.parametrize("make, match", [
     (lambda p, src: p.write_bytes(src.read_bytes()[:100000]), "truncated or corrupt"),
     (lambda p, src: p.write_bytes(b"RIFF\x00\x00\x00\x00AVI garbage" * 100), "cannot open"),
-    (lambda p, src: p.write_text("not a video"), "cannot open"),
+    (lambda p, src: p.write_text("not a video"), "is a text file, not a video"),
 ])
 def test_broken_video_files_give_clear_errors(data_dir, tmp_path, make, match):
     bad = tmp_path / "broken.avi"

@@ -74,7 +74,16 @@ def beta_divergence(X, Y, beta, *, square_root=False):
 
 
 def divergence(X, Y, b):
-    """``D_b(X | Y)`` for validated arrays of one shape."""
+    """``D_b(X | Y)`` for validated arrays of one shape.
+
+    ``D_b(c X | c Y) = c^b D_b(X | Y)``: inputs so large that their powers would
+    overflow are scaled to at most 1 first; the result is ``inf`` only when the
+    divergence itself exceeds the float64 range.
+    """
+    c = max(float(X.max(initial=0)), float(Y.max(initial=0)))
+    if c > 1e100:
+        with np.errstate(over="ignore"):
+            return float(divergence(X / c, Y / c, b) * np.float64(c) ** b)
     if b == 2:
         res = 0.5 * float(np.sum((X - Y) ** 2))
     else:

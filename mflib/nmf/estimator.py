@@ -122,7 +122,13 @@ class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         if X.min() < 0:
             raise ValueError(f"Negative values in data passed to MultiplicativeNMF (min {X.min():.4g}): NMF "
                              "needs X >= 0 -- shift or clip the data first, e.g. X - X.min().")
-        if beta_value(self.beta_loss) == 0 and np.any(X == 0):
+        beta = beta_value(self.beta_loss)
+        limit = 1e250 ** (1 / max(beta, 2.0))          # the updates form X^beta, (W H)^beta and X X^T
+        if X.max() > limit:
+            raise ValueError(f"X has values up to {X.max():.3g}; at this scale the beta={beta:g} updates overflow "
+                             "float64. Divide X by its maximum first (X / X.max()): the parts H are the same and "
+                             "W scales back by that factor.")
+        if beta == 0 and np.any(X == 0):
             raise ValueError("Itakura-Saito NMF (beta=0) needs X > 0 everywhere, its divergence is infinite "
                              "at X = 0; add a small positive offset, e.g. X + 1e-6 * X.max().")
         return X
@@ -173,6 +179,9 @@ class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         with one_blas_thread():
             k, W, H = self._start(X, W, H)
             W, H, curve, n_iter = self._solve(X, W, H, learn_H=True)
+        if not (np.isfinite(W).all() and np.isfinite(H).all()):
+            raise FloatingPointError("the multiplicative updates overflowed (NaN or inf in W or H); rescale X, "
+                                     "e.g. X / X.max(), or start from init='nndsvda'.")
         if n_iter == self.max_iter and self.tol > 0:
             warnings.warn(f"MultiplicativeNMF stopped at max_iter={self.max_iter} before the loss settled "
                           f"(tol={self.tol:g}); raise max_iter.", ConvergenceWarning, stacklevel=2)

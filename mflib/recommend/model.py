@@ -43,49 +43,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._threads import one_blas_thread
+from .._validation import check_int
+from .ids import check_ids, index_of, item_keys, key_rows, one_id
 from .solvers import JITTER, csr_pattern, ridge_all, rowdot, sample_rows
 
 BPMF_START_SWEEPS = 5  # ALS sweeps that put the Gibbs chain near the mode, as Salakhutdinov and Mnih start at MAP
-
-
-def check_ids(X):
-    """Return ``X`` (n, 2) of (user id, item id) as int64, or raise a clear error.
-
-    Integral floats (``3.0``) are accepted, as ids often turn float after a
-    join; anything else that is not a whole number is refused. A wider ``X``
-    is read as (user id, item key...): the item is the combination of the
-    remaining columns (a movie and a season, say).
-    """
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] < 2:
-        n = X.shape[1] if X.ndim == 2 else None
-        raise ValueError(f"X must have shape (n_ratings, 2) -- one row (user id, item id) per rating -- got "
-                         f"shape {X.shape}{f' (n_features = {n})' if n is not None else ''}. Stack the two id "
-                         "columns: np.column_stack([users, items]).")
-    if np.issubdtype(X.dtype, np.integer):
-        return X.astype(np.int64, copy=False)
-    if np.issubdtype(X.dtype, np.floating) and np.all(np.isfinite(X)) and np.all(X == np.round(X)):
-        if np.abs(X).max(initial=0) < 2 ** 53:
-            return X.astype(np.int64)
-    raise ValueError("X must hold whole-number user and item ids (ints, or floats equal to ints); "
-                     "map other labels to integers first, e.g. with np.unique(labels, return_inverse=True).")
-
-
-def _item_keys(X):
-    """One comparable key per row for the item: column 1, or the bytes of columns 1.. when wider."""
-    if X.shape[1] == 2:
-        return X[:, 1]
-    rest = np.ascontiguousarray(X[:, 1:])
-    return rest.view(np.dtype((np.void, rest.itemsize * rest.shape[1])))[:, 0]
-
-
-def _index(ids, known):
-    """Position of each id in the sorted array ``known``; -1 where unknown."""
-    if len(known) == 0 or len(ids) == 0:
-        return np.full(len(ids), -1)
-    pos = np.searchsorted(known, ids)
-    pos[pos == len(known)] = 0
-    return np.where(known[pos] == ids, pos, -1)
 
 
 class MatrixFactorization(RegressorMixin, BaseEstimator):
@@ -144,7 +106,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         ``mu``, the mean training rating.
     user_ids_, item_ids_ : ndarray of int64
         The sorted ids seen in training; row ``j`` of the factor and bias
-        arrays belongs to ``user_ids_[j]`` (``item_ids_[j]``).
+        arrays belongs to ``user_ids_[j]`` (``item_ids_[j]``). When ``X`` has
+        more than two columns, an item is the combination of columns 1..:
+        ``item_ids_`` then has one row of key values per item.
     user_bias_, item_bias_ : ndarray of float64
         For ``"bpmf"``, the mean over the draws.
     user_factors_ : ndarray of shape (n_users, n_components)
@@ -225,10 +189,14 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype="numeric", y_numeric=True)
         X = check_ids(X)
         y = np.asarray(y, dtype=np.float64)
+        if np.abs(y).max() > 1e100:     # the squared errors and Gram matrices would overflow float64
+            raise ValueError(f"y has ratings up to {np.abs(y).max():.3g}; rescale them first (e.g. to a 1-5 "
+                             "scale: y / np.abs(y).max() * 5) and scale the predictions back.")
         self.user_ids_, users = np.unique(X[:, 0], return_inverse=True)
-        self.item_ids_, items = np.unique(_item_keys(X), return_inverse=True)
+        self._item_keys, items = np.unique(item_keys(X), return_inverse=True)
+        self.item_ids_ = key_rows(self._item_keys, X.shape[1] - 1)
         # sorted by user, then item: the CSR order ALS uses. A pair rated twice counts twice.
-        order = np.argsort(users * len(self.item_ids_) + items, kind="stable")
+        order = np.argsort(users * len(self._item_keys) + items, kind="stable")
         users, items, y = users[order], items[order], y[order]
         rng = check_random_state(self.random_state)
         n_users, n_items, k = len(self.user_ids_), len(self.item_ids_), self.n_components
@@ -369,7 +337,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = check_ids(validate_data(self, X, dtype="numeric", reset=False, ensure_min_samples=0))
-        u, i = _index(X[:, 0], self.user_ids_), _index(_item_keys(X), self.item_ids_)
+        u, i = index_of(X[:, 0], self.user_ids_), index_of(item_keys(X), self._item_keys)
         bu = np.where(u >= 0, self.user_bias_[u], 0.0)
         bi = np.where(i >= 0, self.item_bias_[i], 0.0)
         dot = np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i]) * ((u >= 0) & (i >= 0))
@@ -383,8 +351,10 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         user : int
             A user id (an unknown one gets the items with the highest ``b_i``).
         n : int
+            How many items, at least 1.
         exclude : array-like of int, optional
-            Item ids to leave out, typically those the user already rated.
+            Item ids to leave out, typically those the user already rated
+            (rows of item keys if ``X`` had more than two columns).
 
         Returns
         -------
@@ -393,12 +363,16 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             Predicted ratings before clipping, best first.
         """
         check_is_fitted(self)
-        j = _index(np.array([user], dtype=np.int64), self.user_ids_)[0]
+        n = check_int(n, "n", 1)
+        j = index_of(np.array([one_id(user, "user")], dtype=np.int64), self.user_ids_)[0]
         scores = self.global_mean_ + self.item_bias_
         if j >= 0:
             scores = scores + self.user_bias_[j] + self.item_factors_ @ self.user_factors_[j]
         if exclude is not None:
-            scores = np.where(np.isin(self.item_ids_, np.asarray(exclude)), -np.inf, scores)
+            width = 1 if self.item_ids_.ndim == 1 else self.item_ids_.shape[1]
+            keys = check_ids(np.column_stack([np.zeros(len(np.atleast_1d(exclude)), np.int64),
+                                              np.asarray(exclude).reshape(-1, width)]))
+            scores = np.where(np.isin(self._item_keys, item_keys(keys)), -np.inf, scores)
         best = np.argsort(-scores, kind="stable")[:n]
         best = best[np.isfinite(scores[best])]
         return self.item_ids_[best], scores[best]
@@ -409,13 +383,29 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         For ``"bpmf"`` the vectors are the draws side by side (see ``item_factors_``),
         so the cosine compares the items across all draws at once.
 
+        Parameters
+        ----------
+        item : int
+            An item id seen in training (a row of key values if ``X`` had more than two columns).
+        n : int
+            How many items, at least 1.
+
         Returns
         -------
         items : ndarray of int64
         similarity : ndarray of float64, in [-1, 1], best first
         """
         check_is_fitted(self)
-        j = _index(np.array([item], dtype=np.int64), self.item_ids_)[0]
+        n = check_int(n, "n", 1)
+        if self.item_ids_.ndim == 1:
+            key = np.array([one_id(item, "item")], dtype=np.int64)
+        else:
+            row = np.asarray(item).reshape(1, -1)
+            if row.shape[1] != self.item_ids_.shape[1]:
+                raise ValueError(f"item must be a row of {self.item_ids_.shape[1]} key values, as in item_ids_; "
+                                 f"got {item!r}.")
+            key = item_keys(check_ids(np.column_stack([[0], row])))
+        j = index_of(key, self._item_keys)[0]
         if j < 0:
             raise ValueError(f"item {item} was not in the training data: it has no factors to compare.")
         Q = self.item_factors_ / np.maximum(np.linalg.norm(self.item_factors_, axis=1, keepdims=True), 1e-300)

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .model import check_ids
+from .ids import check_ids
 
 
 def _factors(frame):
@@ -86,6 +86,9 @@ class SparkALS(RegressorMixin, BaseEstimator):
         with tempfile.TemporaryDirectory() as tmp:
             # hand the ratings over as a file read by the JVM: much faster than pickling rows through py4j
             path = f"{tmp}/train.tsv"
+            # ALS cuts its RDD lineage every 10 iterations only with a checkpoint folder; without one a long
+            # lineage overflows the JVM's stack (java.lang.StackOverflowError)
+            spark.sparkContext.setCheckpointDir(f"{tmp}/checkpoints")
             np.savetxt(path, np.column_stack([X, y]), fmt=("%d", "%d", "%.17g"), delimiter="\t")
             als = ALS(rank=self.n_components, regParam=self.reg, maxIter=self.max_iter, seed=self.random_state,
                       userCol="user", itemCol="item", ratingCol="rating", numUserBlocks=blocks,

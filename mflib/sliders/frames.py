@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import check_int, check_matrix
-from ..imaging import FORMATS, encode_image
+from .._validation import check_int
+from ..imaging import FORMATS, check_image, encode_image
 from .base import SliderBase, caption_html, display_width, img_style, page, uid
 
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -118,7 +118,7 @@ class Slider(SliderBase):
                 mimes.append("image/png")
                 widths.append(None)
             elif isinstance(item, np.ndarray):
-                check_matrix(item, "render output", ndim=(2, 3), dtype=None)
+                check_image(item, "render output", dtype=None)
                 panels.append(encode_image(item, self.fmt, self.quality))
                 mimes.append(_MIME[self.fmt])
                 widths.append(item.shape[1])

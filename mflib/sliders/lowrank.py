@@ -15,7 +15,7 @@ import numpy as np
 
 from .._threads import one_blas_thread
 from .._validation import check_int, check_matrix
-from ..imaging import encode_image
+from ..imaging import check_image, encode_image
 from ..layout import check_layout, matrices_to_image
 from ..metrics import psnr_from_mse
 from ..quantize import display_levels, from_levels, quantize_term
@@ -91,7 +91,7 @@ class LowRankPanel:
         self.shape = matrices_to_image([np.zeros((m, n))] * len(Us), layout).shape
         if reference is None:
             reference = matrices_to_image([(u * sv) @ vt for u, sv, vt in self.factors], layout)
-        reference = check_matrix(reference, "reference", ndim=(2, 3))
+        reference = check_image(reference, "reference")
         if reference.shape != self.shape:
             raise ValueError(f"reference has shape {reference.shape} but the factors make a picture of shape "
                              f"{self.shape}; pass the original image the factors approximate.")
@@ -315,6 +315,9 @@ class LowRankSlider(SliderBase):
     def _check_k(self, k):
         return check_int(k, "k", 1, self.K)
 
+    def _check_panel(self, panel):
+        return check_int(panel, "panel", 0, len(self.panels) - 1)
+
     def _panel_text(self, v):
         # say whose bytes these are: the page's own 8/16-bit factors, not a plain 8-bit count
         return (f"rank {v['rank']}: {v['bytes']:,} bytes of factors on this page (8/16-bit); exact SVD: "
@@ -329,7 +332,7 @@ class LowRankSlider(SliderBase):
 
     def panel_readout(self, k, j):
         """The text under panel ``j`` at position ``k`` (empty for a single panel: the readout says it)."""
-        return "" if len(self.panels) == 1 else self._panel_text(self.numbers(k)[j])
+        return "" if len(self.panels) == 1 else self._panel_text(self.numbers(k)[self._check_panel(j)])
 
     def picture(self, k, panel=0):
         """The 8-bit picture the browser draws at slider position ``k`` (from the quantized factors).
@@ -338,7 +341,7 @@ class LowRankSlider(SliderBase):
         -------
         ndarray of uint8, shape (H, W) or (H, W, 3)
         """
-        k = self._check_k(k)
+        k, panel = self._check_k(k), self._check_panel(panel)
         rho = int(self._ranks[panel][k - 1])
         p = self.panels[panel]
         return display_levels(matrices_to_image([M.product(rho) for M in self._mats[panel]], p.layout), self.clip)
@@ -359,6 +362,7 @@ class LowRankSlider(SliderBase):
         -------
         ndarray, shape (K,)
         """
+        panel = self._check_panel(panel)
         p, mats, ranks = self.panels[panel], self._mats[panel], self._ranks[panel]
         accs = [np.zeros((M.m, M.n)) for M in mats]
         shown_psnr, done = {}, 0

@@ -1,0 +1,144 @@
+"""Bad input gets a clear error naming the argument, the problem and the fix -- never a silent wrong answer.
+
+One row per case the fuzz of the library found, grouped by class: silent wrong results, errors that
+leaked internals (a KeyError, cv2.error, a bare TypeError from a comparison, LinAlgError, MemoryError,
+OverflowError), and contract bugs.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from mflib.imaging import encode_image, to_uint8, value_range
+from mflib.metrics import psnr
+from mflib.nmf import MultiplicativeNMF, beta_divergence
+from mflib.plotting import tile
+from mflib.quantize import dequantize
+from mflib.recommend import MatrixFactorization
+from mflib.rpca import RobustPCA, shrink, svt
+from mflib.sliders import lowrank_slider, slider
+from mflib.video import clean_masks, foreground_masks
+
+rng = np.random.default_rng(0)
+RGBA = rng.random((6, 5, 4))
+
+
+def _ratings():
+    X = np.array([[1, 10], [1, 11], [2, 10], [2, 12], [3, 11], [3, 12]])
+    return X, np.array([5.0, 3.0, 4.0, 1.0, 2.0, 4.0])
+
+
+def _fitted():
+    return MatrixFactorization(2, solver="als", max_iter=5, tol=0, random_state=0).fit(*_ratings())
+
+
+# -- silent wrong results, now refused -------------------------------------------------------
+
+SILENT = {
+    "svt negative tau grows the singular values": (lambda: svt(np.eye(3), -1.0), ValueError, "tau"),
+    "recommend a fractional user": (lambda: _fitted().recommend(1.5), TypeError, "user must be a whole number"),
+    "recommend a negative count": (lambda: _fitted().recommend(1, n=-1), ValueError, "n=-1 is out of range"),
+    "similar to a fractional item": (lambda: _fitted().similar_items(1.7), TypeError, "item must be a whole"),
+    "uint64 id above 2**63 - 1 wraps": (lambda: MatrixFactorization().fit(
+        np.array([[2 ** 63 + 5, 1], [1, 2]], dtype=np.uint64), [1.0, 2.0]), ValueError, r"above 2\*\*63 - 1"),
+    "RGBA to encode_image drops alpha": (lambda: encode_image(RGBA), ValueError, "alpha channel"),
+    "RGBA frame in a slider drops alpha": (lambda: slider(lambda k: RGBA, [1]).static_html(), ValueError, "alpha"),
+    "RGBA reference of a low-rank slider": (lambda: lowrank_slider(*np.linalg.svd(rng.random((6, 5)),
+                                            full_matrices=False), reference=RGBA), ValueError, "alpha"),
+    "to_uint8 with vmin=nan gives zeros": (lambda: to_uint8(rng.random((3, 3)), vmin=np.nan), ValueError, "vmin"),
+    "value_range with vmax=inf": (lambda: value_range([np.zeros((2, 2))], vmax=np.inf), ValueError, "vmax"),
+    "tile with negative pad overlaps panels": (lambda: tile([np.zeros((2, 2))] * 2, pad=-2), ValueError, "pad"),
+    "NMF of huge finite X returns NaN": (lambda: MultiplicativeNMF(2, max_iter=20).fit(np.full((4, 3), 1e200)),
+                                         ValueError, "X.max()"),
+    "MatrixFactorization of huge ratings returns NaN": (lambda: MatrixFactorization(solver="als").fit(
+        *_ratings()[:1], _ratings()[1] * 1e200), ValueError, "rescale"),
+}
+
+
+@pytest.mark.parametrize("case", SILENT)
+def test_silent_wrong_results_are_refused(case):
+    call, error, match = SILENT[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_beta_divergence_of_huge_inputs_is_scaled_not_nan():
+    X, Y = np.full((2, 2), 3e150), np.full((2, 2), 1e150)
+    for beta in (0, 0.5, 1, 1.5, 2, 3):
+        small = beta_divergence(X / 1e150, Y / 1e150, beta)
+        exact = small * np.float64(1e150) ** beta if beta <= 2 else np.inf     # D(cX | cY) = c^beta D(X | Y)
+        big = beta_divergence(X, Y, beta)
+        assert not np.isnan(big), beta
+        assert big == pytest.approx(exact, rel=1e-9) if np.isfinite(exact) else big == np.inf
+
+
+def test_sgd_stopping_on_a_rising_loss_warns():
+    X, y = _ratings()
+    with pytest.warns(ConvergenceWarning, match="loss rose.*lower learning_rate"):
+        MatrixFactorization(2, solver="sgd", learning_rate=5.0, max_iter=50, tol=0, random_state=0).fit(X, y)
+
+
+# -- errors that leaked internals ------------------------------------------------------------
+
+LEAKS = {
+    "KeyError: 'U'": (lambda: dequantize({"u": 1}), ValueError, "quantize_factors returned"),
+    "LinAlgError for NaN input": (lambda: svt(np.full((3, 3), np.nan), 0.1), ValueError, "NaN"),
+    "TypeError '<' for a text tau": (lambda: shrink(np.ones(3), "a"), TypeError, "tau must be a number"),
+    "sklearn names n_components for svt's rank": (lambda: svt(np.eye(4), 0.1, rank=0), ValueError, "rank=0"),
+    "OverflowError for a huge user id": (lambda: _fitted().recommend(2 ** 70), ValueError, "user="),
+    "cv2.error for quality out of range": (lambda: encode_image(np.zeros((2, 2)), "jpeg", quality=500),
+                                           ValueError, "quality=500"),
+    "TypeError '>' for a text peak": (lambda: psnr(np.zeros(2), np.zeros(2), peak="1"), TypeError, "peak"),
+    "TypeError '>' for a text threshold": (lambda: foreground_masks(np.zeros((3, 4, 4)), threshold="5"),
+                                          TypeError, "threshold must be a number"),
+    "TypeError '<' for a text filter size": (lambda: clean_masks(np.zeros((1, 4, 4), bool), median="5"),
+                                            TypeError, "median must be a whole number"),
+    "IndexError for a panel out of range": (lambda: lowrank_slider(*np.linalg.svd(
+        rng.random((6, 5)), full_matrices=False)).picture(1, panel=3), ValueError, "panel=3"),
+}
+
+
+@pytest.mark.parametrize("case", LEAKS)
+def test_errors_name_the_argument_and_the_fix(case):
+    call, error, match = LEAKS[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+# -- contract bugs ---------------------------------------------------------------------------
+
+def test_robust_pca_honours_any_random_state():
+    X = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 20))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = RobustPCA(max_iter=3, random_state=np.random.RandomState(1)).fit(X).low_rank_
+        b = RobustPCA(max_iter=3, random_state=np.random.RandomState(1)).fit(X).low_rank_
+        c = RobustPCA(max_iter=3, random_state=np.random.RandomState(2)).fit(X).low_rank_
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)              # the generator is used, not replaced by seed 0
+
+
+def test_inverse_transforms_check_width_and_make_no_metadata_requests():
+    X = rng.random((20, 6))
+    rpca = RobustPCA().fit(X)
+    nmf = MultiplicativeNMF(2, max_iter=20, tol=0).fit(X)
+    for model in (rpca, nmf):
+        assert not hasattr(model, "set_inverse_transform_request")
+        assert not hasattr(model, "set_transform_request")
+    with pytest.raises(ValueError, match="rank_"):
+        rpca.inverse_transform(np.ones((2, rpca.rank_ + 1)))
+
+
+def test_matrix_factorization_with_item_key_columns_returns_int_ids():
+    X = np.array([[1, 10, 1], [1, 10, 2], [2, 10, 1], [2, 11, 1], [3, 10, 2], [3, 11, 1]])
+    y = np.array([5.0, 3.0, 4.0, 1.0, 2.0, 4.0])
+    mf = MatrixFactorization(2, solver="als", max_iter=5, tol=0, random_state=0).fit(X, y)
+    assert mf.item_ids_.dtype == np.int64 and mf.item_ids_.shape == (3, 2)
+    assert sorted(map(tuple, mf.item_ids_.tolist())) == [(10, 1), (10, 2), (11, 1)]
+    items, sim = mf.similar_items([10, 1], n=2)
+    assert items.shape == (2, 2) and [10, 1] not in items.tolist()
+    best, _ = mf.recommend(1, n=3, exclude=[[10, 1]])
+    assert [10, 1] not in best.tolist() and len(best) == 2
+    np.testing.assert_allclose(mf.predict(X[:2]), mf.predict(X[:2]))
