@@ -1,5 +1,5 @@
 """Structure of chapter 2 that nbval does not see: exercises, hidden solutions, citations, the corrections box,
-and generated Markdown that the book's MathJax can typeset."""
+and generated Markdown whose math the book typesets."""
 
 import ast
 import re
@@ -93,9 +93,13 @@ def _markdown_strings(source):
     return found
 
 
-def test_generated_markdown_uses_mathjax_delimiters(cells):
-    # Markdown produced by a cell is rendered without MyST's dollar math: only \( ... \) is typeset there.
-    generated = [s for c in cells if c.cell_type == "code" for s in _markdown_strings(c.source)]
-    assert generated, "the chapter builds its verdict sentences in code"
-    assert not [s for s in generated if "$" in s], "use \\( ... \\) for math in generated Markdown, not $ ... $"
-    assert any("\\(" in s for s in generated)
+def test_generated_markdown_is_rendered_with_its_math(cells):
+    # A cell's Markdown output is read as plain CommonMark unless the cell asks for MyST: without it, $...$
+    # stays literal text in the book and a backslash before punctuation is dropped.
+    generating = [c for c in cells if c.cell_type == "code" and _markdown_strings(c.source)]
+    assert generating, "the chapter builds its verdict sentences in code"
+    for cell in generating:
+        assert cell.metadata.get("mystnb", {}).get("markdown_format") == "myst", cell.source[:80]
+    strings = [s for c in generating for s in _markdown_strings(c.source)]
+    assert any("$" in s for s in strings)
+    assert not [s for s in strings if "\\(" in s], "write math as $...$; the cells render it as MyST"
