@@ -37,11 +37,21 @@ def relative_error(A, B):
     0.8
     """
     A, B = _pair(A, B)
-    with one_blas_thread():  # called at every slider step
+    with one_blas_thread(), np.errstate(over="ignore", under="ignore"):  # called at every slider step
         norm = np.linalg.norm(A)
-        if norm == 0:
-            raise ValueError("A is all zeros, so a relative error is undefined.")
+        if not 1e-150 < norm < 1e150:   # the sum of squares may have underflowed or overflowed: rescale
+            if not A.any():
+                raise ValueError("A is all zeros, so a relative error is undefined.")
+            top = np.abs(A).max()
+            A, B = A / top, B / top
+            return float(_scaled_norm(A - B) / _scaled_norm(A))
         return float(np.linalg.norm(A - B) / norm)
+
+
+def _scaled_norm(x):
+    """``||x||_F`` computed as ``m ||x / m||_F`` with ``m = max |x|``: no square overflows or underflows."""
+    m = np.abs(x).max()
+    return m * np.linalg.norm(x / m) if 0 < m < np.inf else m
 
 
 def psnr_from_mse(mse, peak=1.0):
@@ -52,8 +62,10 @@ def psnr_from_mse(mse, peak=1.0):
     >>> psnr_from_mse(0.01)
     20.0
     """
-    mse = float(mse)
-    return float("inf") if mse == 0 else float(10 * np.log10(peak ** 2 / mse))
+    mse = check_number(mse, "mse", 0)
+    peak = check_number(peak, "peak", 0, low_open=True)
+    # in logarithms: peak ** 2 overflows for peak > 1e154
+    return float("inf") if mse == 0 else float(10 * (2 * np.log10(peak) - np.log10(mse)))
 
 
 def psnr(A, B, peak=1.0):
@@ -81,7 +93,7 @@ def psnr(A, B, peak=1.0):
     if np.abs(A).max() > 1.001 * peak:  # e.g. a 0..255 image with the default peak of 1
         raise ValueError(f"A has values up to {np.abs(A).max():.4g}, above peak={peak}; pass the "
                          "largest possible value, e.g. peak=255 for 8-bit images.")
-    return psnr_from_mse(np.mean((A - B) ** 2), peak)
+    return psnr_from_mse(np.mean(np.square((A - B) / peak)), 1.0)    # in units of peak: no overflow
 
 
 class FMeasure(NamedTuple):

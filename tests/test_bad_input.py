@@ -12,7 +12,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from mflib.imaging import encode_image, to_uint8, value_range
-from mflib.metrics import psnr
+from mflib.metrics import psnr, psnr_from_mse, relative_error
 from mflib.nmf import MultiplicativeNMF, beta_divergence
 from mflib.plotting import tile
 from mflib.quantize import dequantize
@@ -142,3 +142,31 @@ def test_matrix_factorization_with_item_key_columns_returns_int_ids():
     best, _ = mf.recommend(1, n=3, exclude=[[10, 1]])
     assert [10, 1] not in best.tolist() and len(best) == 2
     np.testing.assert_allclose(mf.predict(X[:2]), mf.predict(X[:2]))
+
+
+# -- found by benchmarks/fuzz_inputs.py --------------------------------------------------------
+
+def test_relative_error_and_psnr_of_extreme_but_finite_values():
+    A = rng.random((6, 4)) + 0.1
+    for scale in (1e308, 1e-320, 1e200, 1e-200):       # the sum of squares overflows or underflows
+        assert relative_error(A * scale, A * (0.5 * scale)) == pytest.approx(0.5, rel=1e-3), scale
+    assert relative_error(A * 1e-300, A) == pytest.approx(1e300, rel=1e-6)
+    with pytest.raises(ValueError, match="all zeros"):
+        relative_error(np.zeros(3), np.ones(3))
+    # 10 log10(peak^2 / mse) with peak^2 beyond float64
+    assert psnr(A * 1e300, A * 0.5e300, peak=1e308) == pytest.approx(psnr(A, A * 0.5, peak=1e8))
+    assert psnr(np.zeros(4), np.full(4, 0.1)) == pytest.approx(20.0)
+
+
+PSNR_FROM_MSE = {   # each returned nan or -inf before
+    "negative mse": ((-1.0,), "mse=-1.0 is out of range"),
+    "nan mse": ((np.nan,), "mse must be finite"),
+    "zero peak": ((0.1, 0.0), "peak=0.0 is out of range"),
+}
+
+
+@pytest.mark.parametrize("case", PSNR_FROM_MSE)
+def test_psnr_from_mse_refuses_what_has_no_psnr(case):
+    args, match = PSNR_FROM_MSE[case]
+    with pytest.raises(ValueError, match=match):
+        psnr_from_mse(*args)
