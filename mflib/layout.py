@@ -21,6 +21,7 @@ the order r, g, b, r, g, b, ...). Rows are samples in scikit-learn's sense, so
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
 
@@ -44,6 +45,10 @@ def image_to_matrices(image, layout="channels"):
     image = np.asarray(image)
     if image.ndim == 2:
         return [image]
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image has shape {image.shape}; pass a grayscale (H, W) or RGB (H, W, 3) image"
+                         + (" -- drop an alpha channel with image[..., :3] (or composite it onto white first)."
+                            if image.ndim == 3 and image.shape[2] == 4 else "."))
     check_layout(layout)
     channels = [np.ascontiguousarray(image[..., c]) for c in range(3)]
     if layout == "channels":
@@ -61,11 +66,16 @@ def matrices_to_image(mats, layout):
     >>> matrices_to_image([np.zeros((4, 15))], "wide").shape
     (4, 5, 3)
     """
+    check_layout(layout)
     if layout == "gray":
         return mats[0]
     if layout == "channels":
         return np.stack(mats, axis=2)
-    return np.stack(np.split(mats[0], 3, axis=1 if layout == "wide" else 0), axis=2)
+    axis = 1 if layout == "wide" else 0
+    if mats[0].shape[axis] % 3:
+        raise ValueError(f"a {layout!r} matrix holds three channels side by side, so its "
+                         f"{'columns' if axis else 'rows'} must divide by 3; got shape {mats[0].shape}.")
+    return np.stack(np.split(mats[0], 3, axis=axis), axis=2)
 
 
 def frames_to_matrix(frames):
@@ -77,7 +87,10 @@ def frames_to_matrix(frames):
     (5, 12)
     """
     arr = np.asarray(frames)
-    X = arr.reshape(len(arr), -1).astype(np.float32)
+    if arr.ndim < 2 or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"frames must be a numeric array (n, H, W) or (n, H, W, 3) (or rows (n, P)), got "
+                         f"dtype {arr.dtype} and shape {arr.shape}.")
+    X = arr.reshape(len(arr), math.prod(arr.shape[1:])).astype(np.float32)   # also for n = 0
     if arr.dtype == np.uint8:
         X *= np.float32(1 / 255)
     return X
@@ -86,6 +99,9 @@ def frames_to_matrix(frames):
 def matrix_to_frames(M, frame_shape):
     """Inverse of :func:`frames_to_matrix`: rows back to frames, shape ``(n, *frame_shape)``."""
     M = np.asarray(M)
+    if np.ndim(frame_shape) != 1 or not all(isinstance(d, Integral) and d > 0 for d in frame_shape):
+        raise ValueError(f"frame_shape must be a tuple of positive whole numbers, (H, W) or (H, W, 3); "
+                         f"got {frame_shape!r}.")
     size = math.prod(frame_shape)
     if M.ndim != 2 or M.shape[1] != size:
         raise ValueError(f"M has shape {M.shape}; with frames of shape {tuple(frame_shape)} it needs {size} "

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+from mflib import layout
 from mflib.imaging import encode_image, to_uint8, value_range
 from mflib.metrics import psnr, psnr_from_mse, relative_error
 from mflib.nmf import MultiplicativeNMF, beta_divergence
@@ -170,3 +171,25 @@ def test_psnr_from_mse_refuses_what_has_no_psnr(case):
     args, match = PSNR_FROM_MSE[case]
     with pytest.raises(ValueError, match=match):
         psnr_from_mse(*args)
+
+
+LAYOUT = {   # silently wrong, or numpy's own words, before
+    "RGBA image split in three": (lambda L: L.image_to_matrices(np.ones((4, 4, 4))), "alpha channel"),
+    "1-D image": (lambda L: L.image_to_matrices(np.ones(4)), r"\(H, W, 3\)"),
+    "unknown layout back": (lambda L: L.matrices_to_image([np.ones((2, 6))], "bogus"), "layout='bogus'"),
+    "wide matrix not three channels": (lambda L: L.matrices_to_image([np.ones((2, 7))], "wide"), "divide by 3"),
+    "1-D frames": (lambda L: L.frames_to_matrix(np.ones(3)), "frames must be"),
+    "object frames became NaN": (lambda L: L.frames_to_matrix(np.array([[None]])), "dtype object"),
+    "negative frame shape": (lambda L: L.matrix_to_frames(np.ones((2, 4)), (-2, -2)), "frame_shape"),
+}
+
+
+@pytest.mark.parametrize("case", LAYOUT)
+def test_layout_refuses_what_is_not_a_picture(case):
+    call, match = LAYOUT[case]
+    with pytest.raises(ValueError, match=match):
+        call(layout)
+
+
+def test_layout_of_zero_frames_is_an_empty_matrix():
+    assert layout.frames_to_matrix(np.empty((0, 4, 5, 3), np.uint8)).shape == (0, 60)
