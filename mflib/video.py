@@ -42,8 +42,12 @@ def _check_filters(median, close):
 def clean_masks(masks, median=5, close=5):
     """Median filter then morphological closing of each boolean mask (n, H, W); 0 turns a step off."""
     _check_filters(median, close)
-    masks = np.ascontiguousarray(masks, dtype=bool)
-    if not (median or close):
+    arr = np.asarray(masks)
+    if arr.ndim != 3 or not (arr.dtype == bool or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"masks must be a boolean array (n, H, W), one mask per frame; got dtype {arr.dtype} "
+                         f"and shape {arr.shape} (one mask: masks[None]; thresholded values: values > t).")
+    masks = np.ascontiguousarray(arr, dtype=bool)
+    if not (median or close) or len(masks) == 0:
         return masks
     with ThreadPoolExecutor(max_workers=2) as pool:      # OpenCV releases the GIL
         return np.stack(list(pool.map(lambda m: _clean(m, median, close), masks)))

@@ -193,3 +193,25 @@ def test_layout_refuses_what_is_not_a_picture(case):
 
 def test_layout_of_zero_frames_is_an_empty_matrix():
     assert layout.frames_to_matrix(np.empty((0, 4, 5, 3), np.uint8)).shape == (0, 60)
+
+
+CLEAN = {   # each was filtered as if it were masks
+    "one 2-D mask": np.zeros((4, 4), bool),
+    "RGBA masks": np.zeros((2, 4, 4, 4), bool),
+    "complex masks": np.zeros((2, 4, 4), complex),
+    "object masks": np.array([[[None]]]),
+    "float masks": np.zeros((2, 4, 4)),
+}
+
+
+@pytest.mark.parametrize("case", CLEAN)
+def test_clean_masks_wants_boolean_masks(case):
+    with pytest.raises(ValueError, match=r"boolean array \(n, H, W\)"):
+        clean_masks(CLEAN[case])
+
+
+def test_clean_masks_of_no_frames_and_of_integer_masks():
+    assert clean_masks(np.zeros((0, 4, 4), bool)).shape == (0, 4, 4)
+    m = np.zeros((1, 9, 9), np.uint8)
+    m[0, 2:7, 2:7] = 255
+    np.testing.assert_array_equal(clean_masks(m), clean_masks(m > 0))
