@@ -350,9 +350,9 @@ HUGE = [
      "m = nmf.MultiplicativeNMF(2, max_iter=20).fit(X64 * 1e-300); result = m.transform(X64 * 1e-300)",
      "np.isfinite(result).all()"),
     ("nmf", "beta_divergence X=1e308 beta=2", "result = nmf.beta_divergence(X64 * 1e308, X64 * 1e307, 2)",
-     "np.isfinite(result) and result > 0"),
+     "result > 0"),     # about 1e615: inf is its float64 value, nan is wrong
     ("nmf", "beta_divergence X=1e200 beta=3", "result = nmf.beta_divergence(X64 * 1e200, X64 * 1e199, 3)",
-     "np.isfinite(result) and result > 0"),
+     "result > 0"),
     ("nmf", "beta_divergence beta=1 Y with zero", "result = nmf.beta_divergence(X64, X64 * 0, 1)",
      "np.isfinite(result) or result == np.inf"),
     ("svd", "randomized_svd A=1e308", "result = svd.randomized_svd(X64 * 1e308, 2)[1]",
@@ -519,7 +519,6 @@ OK = [
      None),
     ("layout", "matrices_to_image wide not /3", "result = layout.matrices_to_image([np.ones((2, 7))], 'wide')", None),
     ("layout", "frames_to_matrix 1-D", "result = layout.frames_to_matrix(np.ones(3))", None),
-    ("layout", "frames_to_matrix empty", "result = layout.frames_to_matrix(np.empty((0, 2, 2)))", None),
     ("layout", "frames_to_matrix object", "result = layout.frames_to_matrix(np.array([[None]]))", None),
     ("layout", "matrix_to_frames wrong width", "result = layout.matrix_to_frames(np.ones((2, 5)), (2, 2))", None),
     ("layout", "matrix_to_frames negative shape", "result = layout.matrix_to_frames(np.ones((2, 4)), (-2, -2))", None),
@@ -628,7 +627,6 @@ _BAD_WORDS = {
     "matrices_to_image bogus layout": ("layout",),
     "matrices_to_image wide not /3": ("wide", "3", "shape", "columns"),
     "frames_to_matrix 1-D": ("frames", "shape"),
-    "frames_to_matrix empty": ("frames", "empty"),
     "frames_to_matrix object": ("frames", "dtype", "number", "numeric"),
     "matrix_to_frames wrong width": ("columns", "shape"),
     "matrix_to_frames negative shape": ("frame_shape", "shape", "negative"),
@@ -686,7 +684,7 @@ for module, label, call, words in FRAME_TARGETS:
     for bad, (expr, w) in BAD_FRAMES.items():
         if label == "write_animation" and bad in ("one frame", "int64", "float out of [0, 1]"):
             continue          # one frame, any integers and any floats are valid animations (scaled)
-        if label == "clean_masks" and bad in ("one frame", "int64", "float out of [0, 1]", "nan"):
+        if label == "clean_masks" and bad in ("one frame", "int64", "float out of [0, 1]", "nan", "empty"):
             continue
         case(module, f"{label} frames={bad}", f"result = {call.format(F=expr)}", words=w + words, timeout=60)
 
@@ -718,6 +716,10 @@ FRAME_OK = [
     ("video", "clean_masks median=3.0", "result = video.clean_masks(FR > 128, median=3.0)", None),
     ("video", "clean_masks median=4", "result = video.clean_masks(FR > 128, median=4)", None),
     ("video", "clean_masks 2-D", "result = video.clean_masks(FR[0] > 128)", None),
+    ("video", "clean_masks no frames", "result = video.clean_masks(np.zeros((0, 4, 5), bool))",
+     "result.shape == (0, 4, 5)"),
+    ("layout", "frames_to_matrix no frames", "result = layout.frames_to_matrix(np.empty((0, 2, 3)))",
+     "result.shape == (0, 6)"),
     ("video", "evenly_spaced k>n", "result = video.evenly_spaced(3, 10).tolist()", "result == [0, 1, 2]"),
 ]
 _FRAME_WORDS = {
