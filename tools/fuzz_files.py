@@ -397,7 +397,7 @@ def run_outputs(work, results, root_mounts, only):
         results.append((name, classify(res, expect), lost, bool(left), res))
         if folder == full:       # the next case starts with an empty disk again
             for p in full.iterdir():
-                p.unlink()
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
     name = "masks: two runs, same out, at once"
     if not only or only in name:
         d = work / "out-twice"
