@@ -151,3 +151,30 @@ def check_frames(frames, name="frames", min_frames=2):
         raise TypeError(f"{name} have dtype {arr.dtype}; pass uint8, or floats in [0, 1] (a 16-bit "
                         "video: frames / 65535).")
     return check_finite(arr, name)
+
+
+def refuse_text(X, name="X"):
+    """Raise a clear error if ``X`` holds text, before scikit-learn's "could not convert string to float".
+
+    An object array of numbers passes (scikit-learn converts it); any other
+    object (a dict, say) is left to scikit-learn's own TypeError.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} is a string ({X[:40]!r}), not an array; pass an array of numbers "
+                        "(an image file: read it with mflib.io.load_image).")
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(dtype, np.dtype):              # a list, or a DataFrame: what NumPy makes of it
+        try:
+            dtype = np.asarray(X).dtype
+        except (ValueError, TypeError):              # ragged: scikit-learn says so
+            return X
+    if dtype.kind in "USa":
+        raise TypeError(f"{name} holds text (dtype {dtype}); pass numbers -- map labels to numbers first, "
+                        "e.g. np.unique(labels, return_inverse=True).")
+    if dtype.kind == "O":
+        try:
+            np.asarray(X, dtype=np.float64)
+        except ValueError:
+            raise ValueError(f"{name} holds entries that are not numbers (text, say); convert them first, "
+                             f"e.g. np.asarray({name}, dtype=float) after mapping labels to numbers.") from None
+    return X

@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_int, check_matrix, check_number
+from ._validation import check_int, check_matrix, check_number, refuse_text
 
 FLOATS = (np.float32, np.float64)
 
@@ -229,7 +229,8 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self
         """
         dtype = _check_dtype(self.dtype)
-        X = validate_data(self, X, dtype=dtype or [np.float64, np.float32], ensure_min_samples=2, ensure_min_features=2)
+        X = validate_data(self, refuse_text(X), dtype=dtype or [np.float64, np.float32], ensure_min_samples=2,
+                          ensure_min_features=2)
         seed = (self.random_state if isinstance(self.random_state, Integral)
                 else check_random_state(self.random_state).randint(2 ** 31 - 1))
         L, S, lam, history = self._pcp(X, seed)
@@ -280,7 +281,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     def transform(self, X):
         """Coefficients of the rows of ``X`` on ``components_`` (least squares), shape (n, ``rank_``)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=self.components_.dtype, reset=False)
+        X = validate_data(self, refuse_text(X), dtype=self.components_.dtype, reset=False)
         return X @ self.components_.T
 
     def inverse_transform(self, X):

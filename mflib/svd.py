@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import one_blas_thread
-from ._validation import check_finite, check_int, check_matrix, check_rank
+from ._validation import check_finite, check_int, check_matrix, check_rank, refuse_text
 from .layout import image_to_matrices, matrices_to_image
 
 
@@ -286,7 +286,7 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         self
         """
-        check_finite(X, "X")
+        check_finite(refuse_text(X), "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], allow_nd=True)
         if X.ndim > 3 or (X.ndim == 3 and X.shape[2] != 3):
             raise ValueError(f"X has shape {X.shape}; pass a matrix or grayscale image (H, W) or an RGB image "
@@ -341,7 +341,7 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if self.components_ is None:
             raise ValueError("this compressor was fitted to an RGB image; transform projects the rows of a 2-D "
                              "matrix. Use reconstruct(k) for the image, or fit a 2-D matrix.")
-        check_finite(X, "X")
+        check_finite(refuse_text(X), "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return X @ self.components_.T.astype(X.dtype, copy=False)
 

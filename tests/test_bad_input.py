@@ -20,6 +20,7 @@ from mflib.quantize import dequantize
 from mflib.recommend import MatrixFactorization
 from mflib.rpca import RobustPCA, shrink, svt
 from mflib.sliders import lowrank_slider, slider
+from mflib.svd import SVDCompressor
 from mflib.video import clean_masks, foreground_masks
 
 rng = np.random.default_rng(0)
@@ -215,3 +216,22 @@ def test_clean_masks_of_no_frames_and_of_integer_masks():
     m = np.zeros((1, 9, 9), np.uint8)
     m[0, 2:7, 2:7] = 255
     np.testing.assert_array_equal(clean_masks(m), clean_masks(m > 0))
+
+
+TEXT = {   # scikit-learn said "could not convert string to float: 'a'", naming no argument
+    "SVDCompressor": lambda X: SVDCompressor().fit(X),
+    "RobustPCA": lambda X: RobustPCA().fit(X),
+    "MultiplicativeNMF": lambda X: MultiplicativeNMF(1).fit(X),
+}
+
+
+@pytest.mark.parametrize("estimator", TEXT)
+def test_estimators_name_text_in_X(estimator):
+    fit = TEXT[estimator]
+    with pytest.raises(ValueError, match="X holds entries that are not numbers"):
+        fit(np.array([[1, "a"], [2, 3]], dtype=object))
+    with pytest.raises(TypeError, match="X holds text"):
+        fit(np.array([["1", "a"], ["2", "3"]]))
+    with pytest.raises(TypeError, match="X is a string"):
+        fit("face.png")
+    fit(np.array([[1.0, 2.0], [3.0, 5.0]], dtype=object))       # numbers in an object array still work

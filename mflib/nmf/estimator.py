@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._threads import one_blas_thread
-from .._validation import check_matrix
+from .._validation import check_matrix, refuse_text
 from .divergence import EPS, NAMED_BETA, beta_value, divergence
 from .updates import frobenius_loss, inner_counts, inner_updates, nndsvd, update_H, update_W
 
@@ -117,7 +117,7 @@ class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         return tags
 
     def _check_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=False)
+        X = validate_data(self, refuse_text(X), reset=reset, dtype=np.float64, ensure_all_finite=False)
         X = check_matrix(X, "X")                          # NaN and inf, with the fix named
         if X.min() < 0:
             raise ValueError(f"Negative values in data passed to MultiplicativeNMF (min {X.min():.4g}): NMF "
