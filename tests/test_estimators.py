@@ -20,6 +20,11 @@ ESTIMATORS = {
     "MatrixFactorization": "from mflib.recommend import MatrixFactorization as E; est = E(random_state=0)",
     "MatrixFactorization-ALS": "from mflib.recommend import MatrixFactorization as E; "
                                "est = E(solver='als', random_state=0)",
+    "ImplicitALS": "from mflib.recommend import ImplicitALS as E; est = E(random_state=0)",
+    "PureSVD": "from mflib.recommend import PureSVD as E; est = E(random_state=0)",
+    "EASE": "from mflib.recommend import EASE as E; est = E()",
+    "Popularity": "from mflib.recommend import Popularity as E; est = E()",
+    "SoftImpute": "from mflib.recommend import SoftImpute as E; est = E(random_state=0)",
 }
 # Checks an estimator may fail, each with the reason (at most two each). None today.
 EXPECTED_FAILURES = {}

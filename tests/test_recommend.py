@@ -29,7 +29,7 @@ def _synthetic(n_users=60, n_items=40, k=3, density=0.5, noise=0.0, seed=0):
 def test_recovers_a_low_rank_model(solver):
     X, y, full = _synthetic()
     kw = dict(max_iter=300, learning_rate=0.02, batch_size=16) if solver == "sgd" else dict(max_iter=200)
-    mf = MatrixFactorization(3, reg=1e-4, solver=solver, tol=0, random_state=0, **kw).fit(X, y)
+    mf = MatrixFactorization(3, reg=1e-4, bias_reg=1e-4, solver=solver, tol=0, random_state=0, **kw).fit(X, y)
     uu, ii = np.meshgrid(np.arange(60) + 100, np.arange(40) + 7, indexing="ij")
     pred = mf.predict(np.column_stack([uu.ravel(), ii.ravel()])).reshape(60, 40)
     inside = (full > y.min()) & (full < y.max())         # predictions are clipped to the training range
@@ -42,13 +42,38 @@ def test_als_loss_decreases_and_matches_its_definition():
     loss = np.array(mf.loss_curve_)
     assert len(loss) == mf.n_iter_ == 15
     assert np.all(np.diff(loss) <= 1e-9 * loss[:-1])     # each half-step is an exact minimization
-    # the loss, recomputed from its definition: squared error + reg * sum over ratings of the squared norms
+    # the loss, recomputed from its definition: squared error + reg * sum over ratings of the factors' squared
+    # norms + bias_reg * the squared biases, each bias once
     u = np.searchsorted(mf.user_ids_, X[:, 0])
     i = np.searchsorted(mf.item_ids_, X[:, 1])
     pred = mf.global_mean_ + mf.user_bias_[u] + mf.item_bias_[i] + np.sum(mf.user_factors_[u] * mf.item_factors_[i], 1)
-    penalty = (mf.user_bias_[u] ** 2 + mf.item_bias_[i] ** 2 + np.sum(mf.user_factors_[u] ** 2, 1)
-               + np.sum(mf.item_factors_[i] ** 2, 1))
-    assert np.isclose(loss[-1], np.sum((y - pred) ** 2) + 0.1 * penalty.sum(), rtol=1e-10)
+    penalty = np.sum(mf.user_factors_[u] ** 2, 1) + np.sum(mf.item_factors_[i] ** 2, 1)
+    biases = np.sum(mf.user_bias_ ** 2) + np.sum(mf.item_bias_ ** 2)
+    assert np.isclose(loss[-1], np.sum((y - pred) ** 2) + 0.1 * penalty.sum() + mf.bias_reg * biases, rtol=1e-10)
+
+
+def test_bias_penalty_shrinks_a_bias_by_its_count():
+    """Biases only: b_i = sum of item i's residuals / (n_i + bias_reg) -- a one-rating item is shrunk hard."""
+    X = np.array([[1, 10], [2, 10], [3, 10], [1, 11], [2, 12], [3, 12]])
+    y = np.array([5.0, 5.0, 5.0, 5.0, 1.0, 2.0])
+    mf = MatrixFactorization(1, init_std=0.0, bias_reg=2.0, solver="als", max_iter=200, tol=0).fit(X, y)
+    u, i = np.searchsorted(mf.user_ids_, X[:, 0]), np.searchsorted(mf.item_ids_, X[:, 1])
+    resid_i = np.bincount(i, y - mf.global_mean_ - mf.user_bias_[u])
+    np.testing.assert_allclose(mf.item_bias_, resid_i / (np.bincount(i) + 2.0), atol=1e-10)
+    resid_u = np.bincount(u, y - mf.global_mean_ - mf.item_bias_[i])
+    np.testing.assert_allclose(mf.user_bias_, resid_u / (np.bincount(u) + 2.0), atol=1e-8)
+    # item 11 (one 5-star rating) ends below item 10 (three 5-star ratings); with no penalty it would tie or lead
+    assert mf.item_bias_[1] < mf.item_bias_[0]
+
+
+def test_score_users_are_the_unclipped_predictions():
+    X, y, _ = _synthetic(noise=0.3)
+    mf = MatrixFactorization(3, solver="als", random_state=0).fit(X, y)
+    scores = mf.score_users([mf.user_ids_[2], 10**6])
+    pairs = np.column_stack([np.full(len(mf.item_ids_), mf.user_ids_[2]), mf.item_ids_])
+    inside = (scores[0] > mf.rating_range_[0]) & (scores[0] < mf.rating_range_[1])
+    np.testing.assert_allclose(scores[0][inside], mf.predict(pairs)[inside])
+    np.testing.assert_allclose(scores[1], mf.global_mean_ + mf.item_bias_)     # unknown user: mu + b_i
 
 
 def test_ridge_step_is_the_ridge_regression():
@@ -58,15 +83,17 @@ def test_ridge_step_is_the_ridge_regression():
     rows, cols = X[:, 0] - 100, X[:, 1] - 7
     t = csr_pattern(rows, cols, 3, 6)
     t.data = y
-    bias, fac, sse = ridge_all(t, F, 0.5)
-    total = 0.0
-    for r in range(3):
-        A = np.column_stack([np.ones(np.sum(rows == r)), F[cols[rows == r]]])
-        b = y[rows == r]
-        theta = np.linalg.solve(A.T @ A + 0.5 * len(b) * np.eye(3), A.T @ b)
-        np.testing.assert_allclose([bias[r], *fac[r]], theta, rtol=1e-6, atol=1e-9)
-        total += np.sum((b - A @ theta) ** 2)
-    assert np.isclose(sse, total, rtol=1e-6)
+    for bias_reg in (None, 2.0):
+        bias, fac, sse = ridge_all(t, F, 0.5, bias_reg)
+        total = 0.0
+        for r in range(3):
+            A = np.column_stack([np.ones(np.sum(rows == r)), F[cols[rows == r]]])
+            b = y[rows == r]
+            D = np.diag([0.5 * len(b) if bias_reg is None else bias_reg, 0.5 * len(b), 0.5 * len(b)])
+            theta = np.linalg.solve(A.T @ A + D, A.T @ b)
+            np.testing.assert_allclose([bias[r], *fac[r]], theta, rtol=1e-6, atol=1e-9)
+            total += np.sum((b - A @ theta) ** 2)
+        assert np.isclose(sse, total, rtol=1e-6)
 
 
 def test_bpmf_draws_have_the_posterior_mean_and_covariance(monkeypatch):
@@ -90,9 +117,9 @@ def test_bpmf_draws_have_the_posterior_mean_and_covariance(monkeypatch):
 
 def test_bpmf_averages_its_draws():
     X, y, _ = _synthetic(noise=0.3)
-    mf = MatrixFactorization(3, n_draws=7, random_state=0).fit(X, y)
-    assert mf.user_factors_.shape == (60, 21) and mf.item_factors_.shape == (40, 21)
-    assert mf.n_iter_ == len(mf.loss_curve_) == 7 and mf.noise_precision_ > 0
+    mf = MatrixFactorization(3, n_draws=7, burn_in=3, random_state=0).fit(X, y)
+    assert mf.user_factors_.shape == (60, 21) and mf.item_factors_.shape == (40, 21)   # the 7 kept draws
+    assert mf.n_iter_ == len(mf.loss_curve_) == 10 and mf.noise_precision_ > 0           # burn-in included
 
 
 def test_cold_start_uses_the_biases_and_never_raises():
@@ -182,13 +209,15 @@ def test_converged_defaults_on_movielens_fold(data_dir):
 
 
 def test_bpmf_default_on_validation_ratings(data_dir):
-    """The docstring's reason for the default: on a tenth of u1.base held out (training ratings only),
-    BPMF with 20 draws beats ALS at its validated lambda; 80 draws gain little more."""
+    """The docstring's reason for the default: on a tenth of u1.base held out (training ratings only), the
+    default BPMF beats ALS at its validated lambda by a clear margin, and 20 draws are not enough."""
     fold = datasets.movielens_100k().folds[0]
     val = np.random.default_rng(0).random(len(fold.y_train)) < 0.1
     fit = lambda **kw: MatrixFactorization(random_state=0, **kw).fit(fold.X_train[~val], fold.y_train[~val])
-    score = lambda m: round(float(np.sqrt(np.mean((m.predict(fold.X_train[val]) - fold.y_train[val]) ** 2))), 3)
-    assert (score(fit()), score(fit(solver="als")), score(fit(n_draws=80))) == (0.907, 0.918, 0.903)
+    score = lambda m: float(np.sqrt(np.mean((m.predict(fold.X_train[val]) - fold.y_train[val]) ** 2)))
+    default, als, few = score(fit()), score(fit(solver="als")), score(fit(n_draws=20))
+    assert default < als - 0.01
+    assert default < few
 
 
 # -- the loader ---------------------------------------------------------------------

@@ -39,30 +39,34 @@ def grams(targets, Xc):
     return np.take(upper, sym.ravel(), axis=1).reshape(-1, k1, k1)
 
 
-def ridge_all(targets, F, reg):
+def ridge_all(targets, F, reg, bias_reg=None):
     """Solve every row's ridge regression of its targets on ``[1, F[col]]`` at once.
 
     ``targets`` is a sparse matrix (a user, say, per row) holding ``t_rc`` for
     the columns ``c`` (items) the row rated. For each row ``r`` with ``n_r``
-    entries: ``theta_r = argmin sum_c (t_rc - [1, f_c] . theta)^2 + reg n_r |theta|^2``,
-    i.e. ``(sum_c x_c x_c^T + reg n_r I) theta_r = sum_c t_rc x_c`` with
-    ``x_c = [1, f_c]``. The Gram matrices of all rows are one sparse product of
-    the rating pattern with the (upper triangles of the) ``x_c x_c^T``.
+    entries: ``theta_r = argmin sum_c (t_rc - [1, f_c] . theta)^2 + bias_reg theta_0^2
+    + reg n_r |theta_1:|^2``, i.e. ``(sum_c x_c x_c^T + D_r) theta_r = sum_c t_rc x_c``
+    with ``x_c = [1, f_c]`` and ``D_r = diag(bias_reg, reg n_r, ..., reg n_r)``
+    (``bias_reg=None``: ``reg n_r`` for the bias too). The Gram matrices of all
+    rows are one sparse product of the rating pattern with the (upper
+    triangles of the) ``x_c x_c^T``.
 
     Returns the bias (first entry of theta) and the factors (the rest) per row.
     """
     n, k1 = targets.shape[0], F.shape[1] + 1
     Xc = np.hstack([np.ones((len(F), 1)), F])
-    gram = grams(targets, Xc).reshape(n, k1 * k1)
     n_r = np.diff(targets.indptr)
-    gram[:, ::k1 + 1] += (reg * n_r + JITTER)[:, None]                      # the ridge on the diagonal
+    ridge = np.repeat((reg * n_r + JITTER)[:, None], k1, axis=1)           # D_r, one row per row r
+    if bias_reg is not None:
+        ridge[:, 0] = bias_reg + JITTER
+    gram = grams(targets, Xc).reshape(n, k1 * k1)
+    gram[:, ::k1 + 1] += ridge                                               # the ridge on the diagonal
     gram = gram.reshape(n, k1, k1)
     rhs = targets @ Xc
     theta = np.linalg.solve(gram, rhs[..., None])[..., 0]
     # squared error of the fit, without a pass over the ratings: |t|^2 - 2 theta.rhs + theta^T G theta,
-    # where G theta = rhs - (ridge) theta
-    ridge = reg * n_r + JITTER
-    sse = float(np.sum(targets.data ** 2) - np.sum(theta * rhs) - np.sum(ridge * np.sum(theta * theta, axis=1)))
+    # where G theta = rhs - D theta
+    sse = float(np.sum(targets.data ** 2) - np.sum(theta * rhs) - np.sum(ridge * theta * theta))
     return theta[:, 0].copy(), theta[:, 1:].copy(), sse
 
 
@@ -122,3 +126,34 @@ def sample_rows(targets, F, theta, alpha, rng, with_sse=True):
     quad = (np.einsum("na,nab,nb->", new, gram, new) - np.einsum("na,ab,nb->", new, precision, new)) / alpha
     sse = float(targets.data @ targets.data - 2 * np.sum(new * (targets @ Xc)) + quad)
     return new[:, 0].copy(), new[:, 1:].copy(), sse
+
+
+def gibbs(users, items, y, mean, U, V, alpha, burn_in, n_draws, gen):
+    """BPMF's Gibbs sweeps from the rows ``U = [b_u, p_u]``, ``V = [b_i, q_i]`` and noise precision ``alpha``.
+
+    Each sweep draws every user's row given the items (``sample_rows``), every
+    item's row given the users, then ``alpha`` given the residuals. The first
+    ``burn_in`` sweeps are discarded. Returns the mean user and item biases over
+    the ``n_draws`` kept sweeps, their factors (lists of arrays), the squared
+    training error of every sweep, and the last ``alpha``.
+    """
+    by_user = csr_pattern(users, items, len(U), len(V))
+    to_item = np.argsort(items, kind="stable")
+    by_item = csr_pattern(items[to_item], users[to_item], len(V), len(U))
+    sums, draws_u, draws_i, sses = [np.zeros(len(U)), np.zeros(len(V))], [], [], []
+    for sweep in range(burn_in + n_draws):
+        by_user.data = y - mean - np.take(V[:, 0], items)
+        bu, pu, _ = sample_rows(by_user, V[:, 1:], U, alpha, gen, with_sse=False)
+        U = np.column_stack([bu, pu])
+        by_item.data = (y - mean - np.take(bu, users))[to_item]
+        bi, qi, sse = sample_rows(by_item, pu, V, alpha, gen)
+        V = np.column_stack([bi, qi])
+        # conjugate Gamma(1, 1) prior on alpha: the posterior is Gamma(1 + N/2, rate 1 + SSE/2)
+        alpha = gen.gamma(1 + len(y) / 2, 1 / (1 + sse / 2))
+        sses.append(sse)
+        if sweep >= burn_in:
+            sums[0] += bu
+            sums[1] += bi
+            draws_u.append(pu)
+            draws_i.append(qi)
+    return sums[0] / n_draws, sums[1] / n_draws, draws_u, draws_i, sses, alpha

@@ -4,7 +4,11 @@
 ALS on (user id, item id) pairs and ratings and keeps the learned factors as
 NumPy arrays, so ``predict`` needs no running session. Like mflib's model, an
 unseen user or item gets the training mean, and predictions are clipped to the
-training range. Spark's ALS has no bias terms: the prediction is ``p_u . q_i``.
+training range. Spark's ALS has no bias terms: the prediction is ``p_u . q_i``
+(to fit mflib's biased model, fit the biases first and give Spark their
+residuals). ``implicit_prefs=True`` is Spark's implicit-feedback ALS (Hu, Koren
+and Volinsky's model, as :class:`~mflib.recommend.ImplicitALS`); rank with
+``score_users``.
 """
 
 import tempfile
@@ -38,6 +42,11 @@ class SparkALS(RegressorMixin, BaseEstimator):
         ALS's ``maxIter`` (Spark runs exactly this many sweeps).
     random_state : int, default=0
         ALS's ``seed``.
+    implicit_prefs : bool, default=False
+        ALS's ``implicitPrefs``: ``y`` are interaction strengths, the model fits
+        a 0/1 preference on every cell with confidence ``1 + alpha y``.
+    alpha : float, default=1.0
+        ALS's ``alpha`` (used with ``implicit_prefs``).
     spark : pyspark.sql.SparkSession, optional
         The session to use; default :func:`mflib.spark.local_session`.
 
@@ -56,14 +65,19 @@ class SparkALS(RegressorMixin, BaseEstimator):
         "reg": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
+        "implicit_prefs": ["boolean"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "spark": "no_validation",
     }
 
-    def __init__(self, n_components=10, *, reg=0.1, max_iter=10, random_state=0, spark=None):
+    def __init__(self, n_components=10, *, reg=0.1, max_iter=10, random_state=0, implicit_prefs=False, alpha=1.0,
+                 spark=None):
         self.n_components = n_components
         self.reg = reg
         self.max_iter = max_iter
         self.random_state = random_state
+        self.implicit_prefs = implicit_prefs
+        self.alpha = alpha
         self.spark = spark
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -91,8 +105,8 @@ class SparkALS(RegressorMixin, BaseEstimator):
             spark.sparkContext.setCheckpointDir(f"{tmp}/checkpoints")
             np.savetxt(path, np.column_stack([X, y]), fmt=("%d", "%d", "%.17g"), delimiter="\t")
             als = ALS(rank=self.n_components, regParam=self.reg, maxIter=self.max_iter, seed=self.random_state,
-                      userCol="user", itemCol="item", ratingCol="rating", numUserBlocks=blocks,
-                      numItemBlocks=blocks)
+                      implicitPrefs=self.implicit_prefs, alpha=self.alpha, userCol="user", itemCol="item",
+                      ratingCol="rating", numUserBlocks=blocks, numItemBlocks=blocks)
             model = als.fit(spark.read.csv(path, sep="\t", schema=schema))
             self.user_ids_, self.user_factors_ = _factors(model.userFactors)
             self.item_ids_, self.item_factors_ = _factors(model.itemFactors)
@@ -111,3 +125,16 @@ class SparkALS(RegressorMixin, BaseEstimator):
         dot = np.einsum("nk,nk->n", self.user_factors_[u].astype(np.float32), self.item_factors_[i].astype(np.float32))
         pred = np.where(known, dot.astype(np.float64), self.global_mean_)
         return np.clip(pred, *self.rating_range_)
+
+    def score_users(self, users):
+        """``p_u . q_i`` for every item (in the order of ``item_ids_``) and each user id; 0 for an unknown user.
+
+        Returns
+        -------
+        ndarray of shape (len(users), n_items)
+        """
+        check_is_fitted(self)
+        users = np.asarray(users, dtype=np.int64).ravel()
+        rows = np.searchsorted(self.user_ids_, users).clip(0, len(self.user_ids_) - 1)
+        known = self.user_ids_[rows] == users
+        return (self.user_factors_[rows] @ self.item_factors_.T) * known[:, None]
