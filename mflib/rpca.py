@@ -104,6 +104,15 @@ def svt(X, tau, rank=None, random_state=0, n_iter=4):
     tau = check_number(tau, "tau", 0)     # a negative tau would grow the singular values
     rank = None if rank is None else check_int(rank, "rank", 1)
     n_iter = check_int(n_iter, "n_iter", 0)
+    top = float(np.abs(X).max())
+    if top > 1e150:       # LAPACK's sums of squares would overflow: svt(c X, c tau) = c svt(X, tau)
+        L, kept = svt(X / top, tau / top, rank, random_state, n_iter)
+        with np.errstate(over="ignore"):
+            L = (L * top).astype(X.dtype, copy=False)
+        if not np.isfinite(L).all():
+            raise ValueError("the thresholded matrix has entries beyond float64's range (1.8e308); rescale X "
+                             "and tau by the same factor first, e.g. X / np.abs(X).max().")
+        return L, kept
     if rank is None or rank >= min(X.shape):
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
     else:

@@ -8,7 +8,7 @@ dtype), a from-scratch randomized SVD (Halko, Martinsson and Tropp, 2011), and
 measures in :mod:`mflib.metrics`, the image-to-matrix layouts in :mod:`mflib.layout`.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
@@ -60,6 +60,10 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
     A = check_matrix(A, "A")
     k = check_rank(k, A.shape)
     oversample, n_iter = check_int(oversample, "oversample", 0), check_int(n_iter, "n_iter", 0)
+    top = float(np.abs(A).max())
+    if top > HUGE:       # LAPACK's sums of squares would overflow: the SVD of A / top, singular values * top
+        U, s, Vt = randomized_svd(A / top, k, oversample=oversample, n_iter=n_iter, random_state=random_state)
+        return U, _unscale(s, top), Vt
     rng = np.random.default_rng(random_state)
     width = min(k + oversample, min(A.shape))
     Q, _ = np.linalg.qr(A @ rng.standard_normal((A.shape[1], width)))
@@ -68,6 +72,27 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
         Q, _ = np.linalg.qr(A @ Z)
     Ub, s, Vt = np.linalg.svd(Q.T @ A, full_matrices=False)
     return (Q @ Ub)[:, :k], s[:k], Vt[:k]
+
+
+HUGE = 1e150    # above this, squares overflow float64: factor a scaled copy
+
+
+def _unscale(s, top):
+    """Singular values ``s`` of ``A / top`` as those of ``A``, or a clear error if they exceed float64."""
+    with np.errstate(over="ignore"):
+        out = s * top
+    if not np.isfinite(out).all():
+        raise ValueError(f"the largest singular value of A is about {s[0]:.3g} * {top:.3g}, beyond "
+                         "float64's range (1.8e308); rescale A first, e.g. A / np.abs(A).max().")
+    return out
+
+
+def _itemsize(dtype):
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:
+        raise TypeError(f"dtype={dtype!r} is not a NumPy data type; use e.g. 'float64', 'float32' or "
+                        "'float16'.") from None
 
 
 def reconstruct(U, s, Vt, k=None):
@@ -166,7 +191,7 @@ def storage_bytes(shape, k, dtype="float64"):
     246
     """
     m, n = _shape2(shape)
-    return check_rank(k, (m, n)) * (m + n + 1) * np.dtype(dtype).itemsize
+    return check_rank(k, (m, n)) * (m + n + 1) * _itemsize(dtype)
 
 
 def breakeven_rank(shape, dtype="float64", pixel_bytes=1):
@@ -196,7 +221,7 @@ def breakeven_rank(shape, dtype="float64", pixel_bytes=1):
     """
     m, n = _shape2(shape)
     pixel_bytes = check_int(pixel_bytes, "pixel_bytes", 1)
-    return min((m * n * pixel_bytes - 1) // ((m + n + 1) * np.dtype(dtype).itemsize), min(m, n))
+    return min((m * n * pixel_bytes - 1) // ((m + n + 1) * _itemsize(dtype)), min(m, n))
 
 
 class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -286,6 +311,8 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         self
         """
+        if isinstance(self.n_components, bool):       # scikit-learn's Interval(Integral) lets True pass as 1
+            raise TypeError(f"n_components must be a whole number or None, got {self.n_components!r}.")
         check_finite(refuse_text(X), "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], allow_nd=True)
         if X.ndim > 3 or (X.ndim == 3 and X.shape[2] != 3):
@@ -311,8 +338,10 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _check_range(self, X):
         if self.clip is None:
             return
-        if len(self.clip) != 2 or not self.clip[0] < self.clip[1]:
-            raise ValueError(f"clip must be (low, high) with low < high, e.g. (0.0, 1.0); got {self.clip!r}.")
+        if (len(self.clip) != 2 or not all(isinstance(c, Real) and not isinstance(c, bool) for c in self.clip)
+                or not self.clip[0] < self.clip[1]):
+            raise ValueError(f"clip must be two numbers (low, high) with low < high, e.g. (0.0, 1.0); "
+                             f"got {self.clip!r}.")
         lo, hi = self.clip
         tol = 1e-3 * (hi - lo)   # a float32 resize can overshoot by rounding (1 + 6e-8); a 0..255 image cannot
         if X.min() < lo - tol or X.max() > hi + tol:

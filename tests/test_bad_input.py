@@ -20,7 +20,7 @@ from mflib.quantize import dequantize
 from mflib.recommend import MatrixFactorization
 from mflib.rpca import RobustPCA, shrink, svt
 from mflib.sliders import lowrank_slider, slider
-from mflib.svd import SVDCompressor
+from mflib.svd import SVDCompressor, breakeven_rank, randomized_svd, storage_bytes
 from mflib.video import clean_masks, foreground_masks
 
 rng = np.random.default_rng(0)
@@ -235,3 +235,34 @@ def test_estimators_name_text_in_X(estimator):
     with pytest.raises(TypeError, match="X is a string"):
         fit("face.png")
     fit(np.array([[1.0, 2.0], [3.0, 5.0]], dtype=object))       # numbers in an object array still work
+
+
+def test_svds_of_huge_finite_matrices_are_scaled_not_linalgerror():
+    A = rng.random((6, 4))
+    exact = np.linalg.svd(A, compute_uv=False)
+    _, s, _ = randomized_svd(A * 1e200, 2)
+    np.testing.assert_allclose(s / 1e200, exact[:2], rtol=1e-10)
+    with pytest.raises(ValueError, match="beyond float64's range"):     # sigma_1 is about 2.6e308
+        randomized_svd(A * 1e308, 2)
+    L, kept = svt(A * 1e300, 1e299)                                     # svt(cX, c tau) = c svt(X, tau)
+    L0, kept0 = svt(A, 0.1)
+    assert kept == kept0
+    np.testing.assert_allclose(L / 1e300, L0, rtol=1e-10, atol=1e-12)
+    assert np.isfinite(svt(A * 1e308, 1e307)[0]).all()
+
+
+SVD_ARGS = {   # TypeError '<' not supported, numpy's "data type not understood", True taken as 1
+    "text in clip": (lambda: SVDCompressor(clip=(0, "1")).fit(rng.random((3, 3))), ValueError,
+                     "clip must be two numbers"),
+    "unknown dtype": (lambda: storage_bytes((4, 5), 2, "float128x"), TypeError, "dtype='float128x'"),
+    "unknown dtype, breakeven": (lambda: breakeven_rank((4, 5), "f9"), TypeError, "dtype='f9'"),
+    "n_components=True": (lambda: SVDCompressor(n_components=True).fit(rng.random((3, 3))), TypeError,
+                          "n_components must be a whole number"),
+}
+
+
+@pytest.mark.parametrize("case", SVD_ARGS)
+def test_svd_arguments_are_named(case):
+    call, error, match = SVD_ARGS[case]
+    with pytest.raises(error, match=match):
+        call()
