@@ -267,11 +267,19 @@ def test_spark_als_in_local_mode_fits_ratings_like_an_estimator():
     P, Q = rng.random((30, 2)), rng.random((20, 2))
     u, i = np.nonzero(rng.random((30, 20)) < 0.6)
     X, y = np.column_stack([u + 5, i + 100]), 1 + 2 * np.sum(P[u] * Q[i], axis=1)   # no biases: Spark has none
+    # implicit feedback: two taste groups (users 0-14 use items 0-9, users 15-29 items 10-19), 70 % of each block
+    mask = (np.arange(30)[:, None] < 15) == (np.arange(20)[None, :] < 10)
+    ui, ii = np.nonzero(mask & (rng.random((30, 20)) < 0.7))
     spark = local_session(cores=1)
     try:
         model = SparkALS(3, reg=0.01, max_iter=20, random_state=0, spark=spark).fit(X, y)
+        implicit = SparkALS(2, reg=0.1, alpha=5.0, implicit_prefs=True, max_iter=10, random_state=0,
+                            spark=spark).fit(np.column_stack([ui, ii]), np.ones(len(ui)))
     finally:
         spark.stop()
+    scores = implicit.score_users([0, 29, 999])
+    assert scores.shape == (3, 20) and not scores[2].any()                  # an unknown user scores 0
+    assert scores[0, :10].mean() > scores[0, 10:].mean() and scores[1, 10:].mean() > scores[1, :10].mean()
     assert model.user_factors_.shape == (30, 3) and model.item_factors_.shape == (20, 3)
     assert np.sqrt(np.mean((model.predict(X) - y) ** 2)) < 0.05              # a rank-2 model, fitted closely
     unseen = model.predict([[999, 100], [5, 999]])                          # cold start: the training mean

@@ -50,7 +50,8 @@ def test_ranking_metrics_excludes_training_items_and_uses_the_threshold():
 
 def test_recommend_excludes_seen_and_cold_user_gets_popular_items():
     X = _blocks()
-    for model in [PureSVD(2, random_state=0), EASE(reg=10.0), ImplicitALS(2, reg=0.1, max_iter=100, tol=0, random_state=0)]:
+    for model in [PureSVD(2, random_state=0), EASE(reg=10.0),
+                  ImplicitALS(2, reg=0.1, max_iter=100, tol=0, random_state=0)]:
         model.fit(X)
         items, scores = model.recommend(5, n=5)
         seen = X[X[:, 0] == 5, 1]
