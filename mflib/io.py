@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from ._files import publish_new
-from ._validation import check_finite, check_int, check_positive_int
+from ._validation import check_finite, check_int, check_number, check_positive_int
 from .imaging import default_range, to_gray, to_uint8
 
 STDERR_TAIL = 800  # characters of the decoder's stderr quoted in an error
@@ -163,11 +163,13 @@ def load_video(path, *, grayscale=False, start=0, stop=None, step=1, size=None, 
     """
     path = _video_source(path)
     options = _decoder_options(grayscale, start, stop, step, size)
+    check_number(timeout, "timeout", 0, low_open=True)
     with tempfile.TemporaryDirectory(prefix="mflib-video-") as tmp:
         raw = Path(tmp) / "frames.u8"
         try:
             proc = subprocess.run([*DECODER, str(path), str(raw), json.dumps(options)],
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, text=True, encoding="utf-8",
+                                  errors="replace", timeout=timeout)   # FFmpeg may quote the file's bytes
         except subprocess.TimeoutExpired:
             raise TimeoutError(f"decoding {path} took longer than {timeout} s; pass a larger timeout= "
                                "or a shorter range (start=, stop=, step=).") from None
@@ -210,7 +212,8 @@ def iter_video(path, *, chunk_size=32, grayscale=False, start=0, stop=None, step
     chunk_size = check_positive_int(chunk_size, "chunk_size")
     path = _video_source(path)
     options = _decoder_options(grayscale, start, stop, step, size)
-    with tempfile.TemporaryFile("w+") as err:
+    check_number(timeout, "timeout", 0, low_open=True)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err:   # may quote the file's bytes
         proc = subprocess.Popen([*DECODER, str(path), "-", json.dumps(options)], stdout=subprocess.PIPE,
                                 stderr=err, text=False)
         try:
@@ -340,6 +343,8 @@ def write_animation(path, frames, fps=15):
         raise ValueError(f"{path.suffix!r}: write .gif or .avi.")
     fps = _check_fps(fps)
     arr = np.asarray(frames)
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating) or arr.dtype == bool):
+        raise TypeError(f"frames must hold numbers (bool, uint8 or float), got dtype {arr.dtype}.")
     if arr.ndim not in (3, 4) or len(arr) == 0 or (arr.ndim == 4 and arr.shape[-1] != 3):
         raise ValueError(f"frames must be (n, H, W) or (n, H, W, 3), got {arr.shape}.")
     frames8 = _clip_to_uint8(arr)

@@ -105,7 +105,11 @@ def quantize_factors(U, s, Vt, bits=8):
     if U.shape[1] != s.size or Vt.shape[0] != s.size:
         raise ValueError(f"shapes do not fit: U {U.shape}, s {s.shape}, Vt {Vt.shape}; pass one truncated SVD.")
     per = _bits_per_term(bits, s.size)
-    terms = [quantize_term(U[:, i], Vt[i], s[i], b) for i, b in enumerate(per)]
+    with np.errstate(over="ignore", invalid="ignore"):     # an overflow is reported below
+        terms = [quantize_term(U[:, i], Vt[i], s[i], b) for i, b in enumerate(per)]
+    if not all(np.isfinite(t[2]) and np.isfinite(t[3]) for t in terms):    # the float32 scale holds < 3.4e38
+        raise ValueError(f"a term's scale sigma * max|u| * max|v| (largest s = {np.abs(s).max():.3g}) is beyond "
+                         "float32's range (3.4e38); rescale the matrix before factoring, e.g. A / np.abs(A).max().")
     itype = np.int8 if per.max(initial=8) <= 8 else np.int16
     qU = np.array([t[0] for t in terms], dtype=itype).reshape(s.size, U.shape[0]).T.copy()
     qVt = np.array([t[1] for t in terms], dtype=itype).reshape(s.size, Vt.shape[1])
@@ -130,13 +134,20 @@ def dequantize(q):
     return (q["U"].astype(np.float64) * q["scale"].astype(np.float64)) @ q["Vt"].astype(np.float64)
 
 
+def _check_clip(clip):
+    lo, hi = clip
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"clip must be two finite numbers (low, high) with low < high, got {clip!r}.")
+    return lo, hi
+
+
 def display_levels(x, clip):
     """The 8-bit levels a canvas shows for values ``x`` (round half to even, clamped, as Uint8ClampedArray)."""
-    lo, hi = clip
+    lo, hi = _check_clip(clip)
     return np.clip(np.rint((np.asarray(x, dtype=np.float64) - lo) * (255 / (hi - lo))), 0, 255).astype(np.uint8)
 
 
 def from_levels(levels, clip):
     """Values in ``clip`` units that 8-bit ``levels`` stand for (inverse of :func:`display_levels`)."""
-    lo, hi = clip
+    lo, hi = _check_clip(clip)
     return lo + levels.astype(np.float64) * ((hi - lo) / 255)

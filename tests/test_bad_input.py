@@ -14,9 +14,9 @@ from sklearn.exceptions import ConvergenceWarning
 from mflib import layout
 from mflib.imaging import encode_image, to_uint8, value_range
 from mflib.metrics import psnr, psnr_from_mse, relative_error
-from mflib.nmf import MultiplicativeNMF, beta_divergence
+from mflib.nmf import MultiplicativeNMF, beta_divergence, update_H, update_W
 from mflib.plotting import tile
-from mflib.quantize import dequantize
+from mflib.quantize import dequantize, display_levels, from_levels, quantize_factors
 from mflib.recommend import MatrixFactorization
 from mflib.rpca import RobustPCA, shrink, svt
 from mflib.sliders import lowrank_slider, slider
@@ -266,3 +266,49 @@ def test_svd_arguments_are_named(case):
     call, error, match = SVD_ARGS[case]
     with pytest.raises(error, match=match):
         call()
+
+
+def test_decoder_output_that_is_not_utf8_is_quoted_not_a_unicode_error(tmp_path, monkeypatch):
+    import sys
+
+    from mflib import io
+
+    clip = tmp_path / "clip.avi"
+    clip.write_bytes(b"\x00" * 64)
+    # FFmpeg quotes a corrupt file's bytes in its messages: a child that writes such bytes and fails
+    monkeypatch.setattr(io, "DECODER", [sys.executable, "-c", "import sys; sys.stderr.buffer.write("
+                                        "b'bad header \\xf6\\xab\\n'); sys.exit(2)"])
+    with pytest.raises(ValueError, match="bad header"):
+        io.load_video(clip)
+    with pytest.raises(ValueError, match="bad header"):
+        list(io.iter_video(clip))
+
+
+MORE = {   # each leaked an internal (ValueError from selectors, '<=' not supported, ufunc 'isfinite',
+           # ZeroDivisionError, matmul's gufunc signature) or returned inf/nan
+    "timeout=nan": (lambda io: io.load_video(__file__, timeout=float("nan")), ValueError, "timeout must be finite"),
+    "object frames": (lambda io: io.write_animation("never.gif", np.array([[[None]]])), TypeError,
+                      "frames must hold numbers"),
+    "text in a slider's clip": (lambda io: lowrank_slider(*np.linalg.svd(rng.random((4, 3)), full_matrices=False),
+                                                          clip=(0, "1")), ValueError, "clip must be a pair"),
+    "reversed clip for display levels": (lambda io: display_levels(np.ones(3), (1.0, 0.0)), ValueError, "low < high"),
+    "empty clip for display levels": (lambda io: from_levels(np.ones(3, np.uint8), (1.0, 1.0)), ValueError,
+                                      "low < high"),
+    "scale beyond float32": (lambda io: quantize_factors(np.ones((2, 1)) / 2 ** 0.5, np.array([1e300]),
+                                                         np.ones((1, 2)) / 2 ** 0.5), ValueError, "float32's range"),
+    "update_H with mismatched factors": (lambda io: update_H(np.ones((6, 4)), np.ones((6, 2)), np.ones((3, 4)), 2),
+                                         ValueError, "shapes do not fit"),
+    "update_W with mismatched factors": (lambda io: update_W(np.ones((6, 4)), np.ones((5, 2)), np.ones((2, 4)), 1),
+                                         ValueError, "shapes do not fit"),
+}
+
+
+@pytest.mark.parametrize("case", MORE)
+def test_more_arguments_are_named(case, tmp_path, monkeypatch):
+    from mflib import io
+
+    monkeypatch.chdir(tmp_path)
+    call, error, match = MORE[case]
+    with pytest.raises(error, match=match):
+        call(io)
+    assert list(tmp_path.iterdir()) == []

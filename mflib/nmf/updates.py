@@ -78,8 +78,15 @@ def ratio(num, den, beta):
     return r if gamma == 1 else r ** gamma
 
 
+def _check_shapes(X, W, H):
+    if W.ndim != 2 or H.ndim != 2 or X.shape != (W.shape[0], H.shape[1]) or W.shape[1] != H.shape[0]:
+        raise ValueError(f"shapes do not fit X ~ W H: X {X.shape}, W {W.shape}, H {H.shape}; W must be "
+                         "(n_samples, k) and H (k, n_features).")
+
+
 def update_H(X, W, H, beta):
     """``H <- H * [(W^T (X * Y^(beta-2))) / (W^T Y^(beta-1))]^gamma`` with ``Y = W H``, in place."""
+    _check_shapes(X, W, H)
     if beta == 2:  # cheap form: W^T X / (W^T W H)
         H *= ratio(W.T @ X, (W.T @ W) @ H, beta)
     else:
@@ -90,6 +97,7 @@ def update_H(X, W, H, beta):
 
 def update_W(X, W, H, beta):
     """``W <- W * [((X * Y^(beta-2)) H^T) / (Y^(beta-1) H^T)]^gamma`` with ``Y = W H``, in place."""
+    _check_shapes(X, W, H)
     if beta == 2:
         W *= ratio(X @ H.T, W @ (H @ H.T), beta)
     else:

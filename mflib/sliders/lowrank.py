@@ -10,6 +10,7 @@ integer slider that redraws the same picture in place.
 import base64
 import hashlib
 import html
+from numbers import Real
 
 import numpy as np
 
@@ -251,8 +252,9 @@ class LowRankSlider(SliderBase):
             panels = [LowRankPanel(U, s, Vt, layout=layout, reference=reference, label=label)]
         if quantize not in (8, 16):
             raise ValueError(f"quantize={quantize!r}: choose 8 (compact) or 16 (near-lossless) bits per entry.")
-        if (np.ndim(clip) != 1 or len(clip) != 2 or not np.all(np.isfinite(clip))
-                or not clip[0] < clip[1]):
+        if (np.ndim(clip) != 1 or len(clip) != 2
+                or not all(isinstance(c, Real) and not isinstance(c, bool) for c in clip)
+                or not np.all(np.isfinite(clip)) or not clip[0] < clip[1]):
             raise ValueError(f"clip must be a pair (low, high) with low < high, got {clip!r}; "
                              "use (0, 1) for images in [0, 1].")
         first = panels[0]
