@@ -608,7 +608,7 @@ def _get(relpath, source, body, size, local):
                         "download it by hand and set MFLIB_DATA.")
                 progress.total = declared or 0
                 done = 0
-                while block := _read(response, relpath, source, local):
+                while block := _read(response, relpath, source, local, done, declared):
                     done += len(block)
                     if done > limit:
                         raise DataCorruptError(
@@ -630,14 +630,19 @@ def _get(relpath, source, body, size, local):
         progress.close()
 
 
-def _read(response, relpath, source, local):
+def _read(response, relpath, source, local, done, declared):
     """The next bytes as they arrive (at most one read of :data:`DOWNLOAD_TIMEOUT` s), b"" at the end."""
     import http.client
 
     try:
         return response.read1(1 << 16)
-    except (OSError, http.client.HTTPException) as exc:
+    except TimeoutError as exc:
         raise _network_error(relpath, source, local, exc) from None
+    except (OSError, http.client.HTTPException) as exc:     # reset or cut mid-way: say so, whatever the words
+        of = f" of {declared:,}" if declared else ""
+        raise DataNotFoundError(
+            f"the download of {relpath} from {source} broke off after {done:,}{of} bytes "
+            f"({type(exc).__name__}: {exc}); nothing was cached. Try again.") from None
 
 
 def _unzip(relpath, source, archive, dest, size):

@@ -407,3 +407,21 @@ def test_a_full_disk_during_a_download_is_reported_and_leaves_nothing(reader, or
     assert result["error"].startswith("CacheNotWritableError: videos/escalator.avi cannot be downloaded")
     assert "is on a full disk" in result["error"] and ".download-" not in result["error"]
     assert not (reader / "videos" / "escalator.avi").exists() and not _staging(reader)
+
+
+def test_a_connection_reset_mid_download_is_reported_as_broken_off(reader, serve, monkeypatch):
+    def reset(handler, stop):
+        import socket
+        import struct
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.write(b"z" * 1000)
+        handler.wfile.flush()
+        stop.wait(0.3)
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()                     # an RST, as a dropped mobile link or a proxy gives
+    monkeypatch.setenv("MFLIB_MIRROR_URL", serve(reset))
+    with pytest.raises(DataNotFoundError, match=r"broke off after 1,000 of 100,000 bytes"):
+        datasets.fetch("videos/shop.avi")
+    assert not _staging(reader)

@@ -1,6 +1,6 @@
 """Fault cases for mflib's downloads and written files, each in its own process; prints the counts.
 
-    python tools/fuzz_files.py [--only SUBSTRING] [--verbose]
+    python tools/fuzz_files.py [--only SUBSTRING] [--groups downloads,cache,...] [--verbose]
 
 Every case runs a short snippet in a fresh Python process (so a hang, a crash or
 a leaked lock cannot spill over) against loopback servers on 127.0.0.1 that
@@ -99,6 +99,22 @@ class Servers:
         for s in self.servers:
             s.shutdown()
             s.server_close()
+
+
+def reset_after(n):
+    """Send ``n`` bytes of a longer body, then reset the connection (RST)."""
+    def respond(h, stop):
+        import socket
+        import struct
+        h.send_response(200)
+        h.send_header("Content-Length", str(10 * n))
+        h.end_headers()
+        h.wfile.write(b"r" * n)
+        h.wfile.flush()
+        stop.wait(0.3)
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.connection.close()
+    return respond
 
 
 def reply(data=b"", status=200, length=None, trickle=None, close_early=False, headers=()):
@@ -237,6 +253,8 @@ def download_cases(mirror, srv):
          ("DataCorruptError", "corrupt or has been changed|0 bytes"), None, 30),
         ("body cut short", {"MFLIB_MIRROR_URL": bad(reply(b"z" * 100_000, close_early=True))}, fetch_shop,
          ("DataNotFoundError", "broke off after"), None, 30),
+        ("connection reset mid-way", {"MFLIB_MIRROR_URL": bad(reset_after(5000))}, fetch_shop,
+         ("DataNotFoundError", "broke off after 5,000 of 50,000 bytes"), None, 30),
         ("announces 10 GB", {"MFLIB_MIRROR_URL": bad(reply(b"", length=10**10))}, fetch_shop,
          ("DataCorruptError", "announces 10,000,000,000 bytes"), None, 30),
         ("endless body, no length", {"MFLIB_MIRROR_URL": bad(reply(length=False))}, fetch_shop,
@@ -426,7 +444,9 @@ def mounts(work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="")
+    parser.add_argument("--only", default="", help="run the cases whose name holds this text")
+    parser.add_argument("--groups", default="downloads,cache,concurrency,memo,outputs",
+                        help="comma-separated: downloads, cache, concurrency, memo, outputs")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mflib-fuzz-"))
@@ -437,11 +457,17 @@ def main():
         served_mirror(served)
         mirror = srv.files(served)
         results = []
-        run_downloads(work, mirror, srv, results, args.only)
-        run_cache_faults(work, mirror, results, root_mounts, args.only)
-        run_concurrency(work, served, srv, results, args.only)
-        run_memo(work, results, args.only)
-        run_outputs(work, results, root_mounts, args.only)
+        groups = args.groups.split(",")
+        if "downloads" in groups:
+            run_downloads(work, mirror, srv, results, args.only)
+        if "cache" in groups:
+            run_cache_faults(work, mirror, results, root_mounts, args.only)
+        if "concurrency" in groups:
+            run_concurrency(work, served, srv, results, args.only)
+        if "memo" in groups:
+            run_memo(work, results, args.only)
+        if "outputs" in groups:
+            run_outputs(work, results, root_mounts, args.only)
     finally:
         srv.close()
         for m in root_mounts:
