@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from ._validation import check_positive_int
+
 _LOG4J = """\
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
@@ -62,6 +64,7 @@ def local_session(cores=2, app_name="mflib"):
     -------
     pyspark.sql.SparkSession
     """
+    cores = check_positive_int(cores, "cores")           # Spark's own error for local[0] is a Java stack trace
     os.environ["JAVA_HOME"] = str(java_home())          # checked: a wrong JAVA_HOME is named here
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")   # no warning about the host's address
     os.environ.setdefault("PYSPARK_PYTHON", _python())

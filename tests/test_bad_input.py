@@ -312,3 +312,11 @@ def test_more_arguments_are_named(case, tmp_path, monkeypatch):
     with pytest.raises(error, match=match):
         call(io)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cores", [0, -1, True, 1.5])
+def test_local_session_names_a_bad_core_count_before_starting_java(cores):
+    from mflib.spark import local_session
+
+    with pytest.raises((ValueError, TypeError), match="cores"):     # was Py4JJavaError for local[0]
+        local_session(cores=cores)
