@@ -1,4 +1,7 @@
-"""Integer storage of SVD factors (2 to 16 bits per entry), and the 8-bit levels a screen shows: one home for both.
+"""What storing SVD factors costs: bytes per dtype, integer storage (2 to 16 bits per entry), and 8-bit levels.
+
+:func:`storage_bytes` and :func:`breakeven_rank` count the bytes of float factors
+in a named dtype; the rest stores them as integers.
 
 A term ``sigma_i u_i v_i^T`` is stored as integer vectors ``u_i``, ``v_i``,
 each divided by its largest absolute value and rounded to ``2**(bits-1) - 1``
@@ -9,7 +12,7 @@ the every-k slider ships 8- and 16-bit integers to the browser.
 
 import numpy as np
 
-from ._validation import check_matrix
+from ._validation import check_int, check_matrix, check_rank
 
 
 def _levels(bits):
@@ -151,3 +154,77 @@ def from_levels(levels, clip):
     """Values in ``clip`` units that 8-bit ``levels`` stand for (inverse of :func:`display_levels`)."""
     lo, hi = _check_clip(clip)
     return lo + levels.astype(np.float64) * ((hi - lo) / 255)
+
+
+# -- what storing the factors costs, in bytes ------------------------------------------------
+
+def _itemsize(dtype):
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:
+        raise TypeError(f"dtype={dtype!r} is not a NumPy data type; use e.g. 'float64', 'float32' or "
+                        "'float16'.") from None
+
+
+def _shape2(shape):
+    if np.ndim(shape) != 1 or len(shape) != 2:
+        raise ValueError(f"shape must be a pair (m, n) of whole numbers >= 1, got {shape!r}; "
+                         "pass A.shape, not A.")
+    return check_int(shape[0], "shape[0]", 1), check_int(shape[1], "shape[1]", 1)
+
+
+def storage_bytes(shape, k, dtype="float64"):
+    """Bytes of a rank-``k`` SVD of an ``m x n`` matrix stored in ``dtype``: ``k (m + n + 1) * itemsize``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(m, n)``, e.g. ``A.shape``.
+    k : int
+        ``1 <= k <= min(m, n)``.
+    dtype : numpy dtype or name
+        What the factors are stored in; NumPy's SVD returns float64.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> storage_bytes((15, 25), 3)                # 3 * (15 + 25 + 1) numbers of 8 bytes
+    984
+    >>> storage_bytes((15, 25), 3, "float16")
+    246
+    """
+    m, n = _shape2(shape)
+    return check_rank(k, (m, n)) * (m + n + 1) * _itemsize(dtype)
+
+
+def breakeven_rank(shape, dtype="float64", pixel_bytes=1):
+    """The largest rank whose factors, in ``dtype``, take fewer bytes than the pixels.
+
+    ``k (m + n + 1) * itemsize < m n * pixel_bytes``; from the next rank on,
+    storing the SVD costs at least as much as the image.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(m, n)``.
+    dtype : numpy dtype or name
+        Storage of the factors (float64 is what ``np.linalg.svd`` returns).
+    pixel_bytes : int
+        Bytes per pixel value of the image (1 for 8-bit images).
+
+    Returns
+    -------
+    int
+        0 if even rank 1 costs more than the image.
+
+    Examples
+    --------
+    >>> [breakeven_rank((427, 640), d) for d in ("float64", "float32", "float16")]
+    [31, 63, 127]
+    """
+    m, n = _shape2(shape)
+    pixel_bytes = check_int(pixel_bytes, "pixel_bytes", 1)
+    return min((m * n * pixel_bytes - 1) // ((m + n + 1) * _itemsize(dtype)), min(m, n))

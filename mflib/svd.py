@@ -1,10 +1,9 @@
 """Randomized SVD, the bytes of SVD compression, and a compressor that factors once.
 
-Plain functions for the numerics (every storage figure in bytes, with its
-dtype), a from-scratch randomized SVD (Halko, Martinsson and Tropp, 2011), and
+Plain functions for the numerics, a from-scratch randomized SVD (Halko, Martinsson and Tropp, 2011), and
 :class:`SVDCompressor`, a scikit-learn style transformer that factors an image
 (or any matrix) once and then rebuilds any rank with one product of at most
-``r / 2`` terms. Quantized factors live in :mod:`mflib.quantize`, error
+``r / 2`` terms. Storage in bytes and quantized factors live in :mod:`mflib.quantize`, error
 measures in :mod:`mflib.metrics`, the image-to-matrix layouts in :mod:`mflib.layout`.
 """
 
@@ -18,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._threads import one_blas_thread
 from ._validation import check_finite, check_int, check_matrix, check_rank, refuse_text
 from .layout import image_to_matrices, matrices_to_image
+from .quantize import storage_bytes
 
 
 def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
@@ -87,14 +87,6 @@ def _unscale(s, top):
     return out
 
 
-def _itemsize(dtype):
-    try:
-        return np.dtype(dtype).itemsize
-    except TypeError:
-        raise TypeError(f"dtype={dtype!r} is not a NumPy data type; use e.g. 'float64', 'float32' or "
-                        "'float16'.") from None
-
-
 def reconstruct(U, s, Vt, k=None):
     """Rebuild the rank-``k`` approximation ``U[:, :k] diag(s[:k]) Vt[:k]``.
 
@@ -158,70 +150,6 @@ def eckart_young_error(s, k):
     k = check_rank(k, (s.size, s.size))
     total = np.sum(s ** 2)
     return float(np.sqrt(np.sum(s[k:] ** 2) / total)) if total > 0 else 0.0
-
-
-def _shape2(shape):
-    if np.ndim(shape) != 1 or len(shape) != 2:
-        raise ValueError(f"shape must be a pair (m, n) of whole numbers >= 1, got {shape!r}; "
-                         "pass A.shape, not A.")
-    return check_int(shape[0], "shape[0]", 1), check_int(shape[1], "shape[1]", 1)
-
-
-def storage_bytes(shape, k, dtype="float64"):
-    """Bytes of a rank-``k`` SVD of an ``m x n`` matrix stored in ``dtype``: ``k (m + n + 1) * itemsize``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(m, n)``, e.g. ``A.shape``.
-    k : int
-        ``1 <= k <= min(m, n)``.
-    dtype : numpy dtype or name
-        What the factors are stored in; NumPy's SVD returns float64.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> storage_bytes((15, 25), 3)                # 3 * (15 + 25 + 1) numbers of 8 bytes
-    984
-    >>> storage_bytes((15, 25), 3, "float16")
-    246
-    """
-    m, n = _shape2(shape)
-    return check_rank(k, (m, n)) * (m + n + 1) * _itemsize(dtype)
-
-
-def breakeven_rank(shape, dtype="float64", pixel_bytes=1):
-    """The largest rank whose factors, in ``dtype``, take fewer bytes than the pixels.
-
-    ``k (m + n + 1) * itemsize < m n * pixel_bytes``; from the next rank on,
-    storing the SVD costs at least as much as the image.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(m, n)``.
-    dtype : numpy dtype or name
-        Storage of the factors (float64 is what ``np.linalg.svd`` returns).
-    pixel_bytes : int
-        Bytes per pixel value of the image (1 for 8-bit images).
-
-    Returns
-    -------
-    int
-        0 if even rank 1 costs more than the image.
-
-    Examples
-    --------
-    >>> [breakeven_rank((427, 640), d) for d in ("float64", "float32", "float16")]
-    [31, 63, 127]
-    """
-    m, n = _shape2(shape)
-    pixel_bytes = check_int(pixel_bytes, "pixel_bytes", 1)
-    return min((m * n * pixel_bytes - 1) // ((m + n + 1) * _itemsize(dtype)), min(m, n))
 
 
 class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

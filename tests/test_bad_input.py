@@ -16,11 +16,11 @@ from mflib.imaging import encode_image, to_uint8, value_range
 from mflib.metrics import psnr, psnr_from_mse, relative_error
 from mflib.nmf import MultiplicativeNMF, beta_divergence, update_H, update_W
 from mflib.plotting import tile
-from mflib.quantize import dequantize, display_levels, from_levels, quantize_factors
+from mflib.quantize import breakeven_rank, dequantize, display_levels, from_levels, quantize_factors, storage_bytes
 from mflib.recommend import MatrixFactorization
 from mflib.rpca import RobustPCA, shrink, svt
 from mflib.sliders import lowrank_slider, slider
-from mflib.svd import SVDCompressor, breakeven_rank, randomized_svd, storage_bytes
+from mflib.svd import SVDCompressor, randomized_svd
 from mflib.video import clean_masks, foreground_masks
 
 rng = np.random.default_rng(0)

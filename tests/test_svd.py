@@ -6,14 +6,12 @@ from threadpoolctl import threadpool_info
 
 from mflib import datasets, io
 from mflib.metrics import psnr, relative_error
-from mflib.quantize import dequantize, packed_bytes, quantize_factors, quantize_term
+from mflib.quantize import breakeven_rank, dequantize, packed_bytes, quantize_factors, quantize_term, storage_bytes
 from mflib.svd import (
     SVDCompressor,
-    breakeven_rank,
     eckart_young_error,
     randomized_svd,
     reconstruct,
-    storage_bytes,
 )
 
 
