@@ -153,6 +153,13 @@ def check_frames(frames, name="frames", min_frames=2):
     return check_finite(arr, name)
 
 
+def refuse_bool_params(estimator):
+    """Raise if a parameter is ``True``/``False``: scikit-learn's ``Interval(Integral)`` lets a bool pass as 1/0."""
+    for name, value in estimator.get_params(deep=False).items():
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}={value!r}: {type(estimator).__name__} takes a number here, not a bool.")
+
+
 def refuse_text(X, name="X"):
     """Raise a clear error if ``X`` holds text, before scikit-learn's "could not convert string to float".
 

@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_int, check_matrix, check_number, refuse_text
+from ._validation import check_int, check_matrix, check_number, refuse_bool_params, refuse_text
 
 FLOATS = (np.float32, np.float64)
 
@@ -237,6 +237,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         -------
         self
         """
+        refuse_bool_params(self)
         dtype = _check_dtype(self.dtype)
         X = validate_data(self, refuse_text(X), dtype=dtype or [np.float64, np.float32], ensure_min_samples=2,
                           ensure_min_features=2)

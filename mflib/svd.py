@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import one_blas_thread
-from ._validation import check_finite, check_int, check_matrix, check_rank, refuse_text
+from ._validation import check_finite, check_int, check_matrix, check_rank, refuse_bool_params, refuse_text
 from .layout import image_to_matrices, matrices_to_image
 from .quantize import storage_bytes
 
@@ -239,8 +239,7 @@ class SVDCompressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         self
         """
-        if isinstance(self.n_components, bool):       # scikit-learn's Interval(Integral) lets True pass as 1
-            raise TypeError(f"n_components must be a whole number or None, got {self.n_components!r}.")
+        refuse_bool_params(self)
         check_finite(refuse_text(X), "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32], allow_nd=True)
         if X.ndim > 3 or (X.ndim == 3 and X.shape[2] != 3):

@@ -256,8 +256,6 @@ SVD_ARGS = {   # TypeError '<' not supported, numpy's "data type not understood"
                      "clip must be two numbers"),
     "unknown dtype": (lambda: storage_bytes((4, 5), 2, "float128x"), TypeError, "dtype='float128x'"),
     "unknown dtype, breakeven": (lambda: breakeven_rank((4, 5), "f9"), TypeError, "dtype='f9'"),
-    "n_components=True": (lambda: SVDCompressor(n_components=True).fit(rng.random((3, 3))), TypeError,
-                          "n_components must be a whole number"),
 }
 
 
@@ -320,3 +318,18 @@ def test_local_session_names_a_bad_core_count_before_starting_java(cores):
 
     with pytest.raises((ValueError, TypeError), match="cores"):     # was Py4JJavaError for local[0]
         local_session(cores=cores)
+
+
+BOOLS = {   # scikit-learn's Interval(Integral) took True for 1 (a one-iteration fit, a rank-1 model)
+    "SVDCompressor n_components": lambda: SVDCompressor(n_components=True).fit(rng.random((3, 3))),
+    "RobustPCA max_iter": lambda: RobustPCA(max_iter=True).fit(rng.random((3, 3))),
+    "MultiplicativeNMF max_iter": lambda: MultiplicativeNMF(2, max_iter=True).fit(rng.random((3, 3))),
+    "MatrixFactorization n_draws": lambda: MatrixFactorization(n_draws=True).fit(*_ratings()),
+    "MatrixFactorization batch_size": lambda: MatrixFactorization(solver="sgd", batch_size=True).fit(*_ratings()),
+}
+
+
+@pytest.mark.parametrize("case", BOOLS)
+def test_estimators_refuse_a_bool_for_a_number(case):
+    with pytest.raises(TypeError, match="not a bool"):
+        BOOLS[case]()

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._threads import one_blas_thread
-from .._validation import check_matrix, refuse_text
+from .._validation import check_matrix, refuse_bool_params, refuse_text
 from .divergence import EPS, NAMED_BETA, beta_value, divergence
 from .updates import frobenius_loss, inner_counts, inner_updates, nndsvd, update_H, update_W
 
@@ -173,6 +173,7 @@ class MultiplicativeNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         -------
         W : ndarray, shape (n_samples, n_components)
         """
+        refuse_bool_params(self)
         X = self._check_X(X, reset=True)
         # One BLAS thread, like scikit-learn's cd solver: the many small products of the updates
         # gain nothing from threads, and the SVD and large products lose much on a busy machine.

@@ -36,7 +36,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._threads import one_blas_thread
-from .._validation import check_int
+from .._validation import check_int, refuse_bool_params
 from .ids import check_ids, index_of, item_keys, key_rows, one_id
 from .solvers import JITTER, csr_pattern, gibbs, ridge_all, rowdot
 
@@ -188,6 +188,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        refuse_bool_params(self)
         X, y = validate_data(self, X, y, dtype="numeric", y_numeric=True)
         X = check_ids(X)
         y = np.asarray(y, dtype=np.float64)

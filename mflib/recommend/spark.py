@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import refuse_bool_params
 from .ids import check_ids
 
 
@@ -88,6 +89,7 @@ class SparkALS(RegressorMixin, BaseEstimator):
 
         from ..spark import local_session
 
+        refuse_bool_params(self)
         X, y = validate_data(self, X, y, dtype="numeric", y_numeric=True)
         X, y = check_ids(X), np.asarray(y, dtype=np.float64)
         if X.shape[1] != 2 or np.abs(X).max() >= 2 ** 31:
