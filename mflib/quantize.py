@@ -10,6 +10,8 @@ Chapter 2 counts these bytes, and gives the terms different numbers of bits;
 the every-k slider ships 8- and 16-bit integers to the browser.
 """
 
+from numbers import Real
+
 import numpy as np
 
 from ._validation import check_int, check_matrix, check_rank
@@ -137,22 +139,25 @@ def dequantize(q):
     return (q["U"].astype(np.float64) * q["scale"].astype(np.float64)) @ q["Vt"].astype(np.float64)
 
 
-def _check_clip(clip):
-    lo, hi = clip
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"clip must be two finite numbers (low, high) with low < high, got {clip!r}.")
-    return lo, hi
+def check_clip(clip):
+    """``clip`` as ``(low, high)`` floats, the values a screen shows as black and white, or a clear error."""
+    if (np.ndim(clip) != 1 or len(clip) != 2
+            or not all(isinstance(c, Real) and not isinstance(c, bool) for c in clip)
+            or not np.all(np.isfinite(clip)) or not clip[0] < clip[1]):
+        raise ValueError(f"clip must be two finite numbers (low, high) with low < high, got {clip!r}; "
+                         "use (0, 1) for images in [0, 1].")
+    return float(clip[0]), float(clip[1])
 
 
 def display_levels(x, clip):
     """The 8-bit levels a canvas shows for values ``x`` (round half to even, clamped, as Uint8ClampedArray)."""
-    lo, hi = _check_clip(clip)
+    lo, hi = check_clip(clip)
     return np.clip(np.rint((np.asarray(x, dtype=np.float64) - lo) * (255 / (hi - lo))), 0, 255).astype(np.uint8)
 
 
 def from_levels(levels, clip):
     """Values in ``clip`` units that 8-bit ``levels`` stand for (inverse of :func:`display_levels`)."""
-    lo, hi = _check_clip(clip)
+    lo, hi = check_clip(clip)
     return lo + levels.astype(np.float64) * ((hi - lo) / 255)
 
 

@@ -288,7 +288,7 @@ MORE = {   # each leaked an internal (ValueError from selectors, '<=' not suppor
     "object frames": (lambda io: io.write_animation("never.gif", np.array([[[None]]])), TypeError,
                       "frames must hold numbers"),
     "text in a slider's clip": (lambda io: lowrank_slider(*np.linalg.svd(rng.random((4, 3)), full_matrices=False),
-                                                          clip=(0, "1")), ValueError, "clip must be a pair"),
+                                                          clip=(0, "1")), ValueError, "clip must be two finite"),
     "reversed clip for display levels": (lambda io: display_levels(np.ones(3), (1.0, 0.0)), ValueError, "low < high"),
     "empty clip for display levels": (lambda io: from_levels(np.ones(3, np.uint8), (1.0, 1.0)), ValueError,
                                       "low < high"),

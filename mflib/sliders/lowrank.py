@@ -10,7 +10,6 @@ integer slider that redraws the same picture in place.
 import base64
 import hashlib
 import html
-from numbers import Real
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from .._validation import check_int, check_matrix
 from ..imaging import check_image, encode_image
 from ..layout import check_layout, matrices_to_image
 from ..metrics import psnr_from_mse
-from ..quantize import display_levels, from_levels, quantize_term
+from ..quantize import check_clip, display_levels, from_levels, quantize_term
 from .base import SliderBase, caption_html, img_style, page, uid
 
 LIVE_JPEG_PIXELS = 10_000   # live pictures this large are sent to the widget as JPEG
@@ -252,11 +251,6 @@ class LowRankSlider(SliderBase):
             panels = [LowRankPanel(U, s, Vt, layout=layout, reference=reference, label=label)]
         if quantize not in (8, 16):
             raise ValueError(f"quantize={quantize!r}: choose 8 (compact) or 16 (near-lossless) bits per entry.")
-        if (np.ndim(clip) != 1 or len(clip) != 2
-                or not all(isinstance(c, Real) and not isinstance(c, bool) for c in clip)
-                or not np.all(np.isfinite(clip)) or not clip[0] < clip[1]):
-            raise ValueError(f"clip must be a pair (low, high) with low < high, got {clip!r}; "
-                             "use (0, 1) for images in [0, 1].")
         first = panels[0]
         K = len(first.ranks) if first.ranks is not None else first.r
         for j, p in enumerate(panels):
@@ -265,7 +259,7 @@ class LowRankSlider(SliderBase):
                                  "give one rank per position k = 1..K.")
         self.K, self.values = K, list(range(1, K + 1))
         self.value = check_int(min(K, max(1, K // 10)) if value is None else value, "value", 1, K)
-        self.name, self.title, self.clip = str(name), title, tuple(map(float, clip))
+        self.name, self.title, self.clip = str(name), title, check_clip(clip)
         self.width = None if width is None else check_int(width, "width", 1)
         self.panels = panels
         self._ranks = [np.asarray(p.ranks) if p.ranks is not None else np.minimum(np.arange(1, K + 1), p.r)
