@@ -1,4 +1,4 @@
-"""The course's data: Olivetti faces, CDnet 2014 videos, video files and images.
+"""The course's data: Olivetti faces, CDnet 2014 videos, video files, images, MovieLens, text corpora.
 
 Where the files come from, in order:
 
@@ -861,3 +861,40 @@ def movielens_100k():
                  titles=titles, genres=genres, genre_names=list(ML100K_GENRES),
                  folds=[splits[f"u{k}"] for k in range(1, 6)], splits=splits,
                  DESCR="MovieLens 100k (GroupLens): 100,000 ratings 1-5 by 943 users of 1,682 movies.")
+
+
+# -- NLTK's text corpora (read by mflib.corpora) ------------------------------------
+
+
+def brown():
+    """The Brown corpus: 500 documents of about 2,000 words, each in one of 15 genres.
+
+    NLTK's ``brown.zip`` (non-commercial use); see :func:`mflib.corpora.read_brown`
+    for what the Bunch holds (``documents``, ``sentences``, ``target``, ``ids``).
+
+    Examples
+    --------
+    >>> b = brown()  # doctest: +SKIP
+    >>> len(b.documents), b.target[0], b.ids[0]  # doctest: +SKIP
+    (500, 'news', 'ca01')
+    """
+    from .corpora import read_brown
+    return read_brown(fetch("nltk_data/corpora/brown.zip"))
+
+
+def state_union():
+    """The 65 State of the Union addresses 1945-2006 with year and president (public domain).
+
+    See :func:`mflib.corpora.read_state_union`.
+    """
+    from .corpora import read_state_union
+    return read_state_union(fetch("nltk_data/corpora/state_union.zip"))
+
+
+def movie_reviews():
+    """2,000 movie reviews, tokenized, labelled pos/neg (Pang and Lee; CC BY 4.0).
+
+    See :func:`mflib.corpora.read_movie_reviews`.
+    """
+    from .corpora import read_movie_reviews
+    return read_movie_reviews(fetch("nltk_data/corpora/movie_reviews.zip"))

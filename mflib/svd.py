@@ -10,6 +10,7 @@ measures in :mod:`mflib.metrics`, the image-to-matrix layouts in :mod:`mflib.lay
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -18,6 +19,14 @@ from ._threads import one_blas_thread
 from ._validation import check_finite, check_int, check_matrix, check_rank, refuse_bool_params, refuse_text
 from .layout import image_to_matrices, matrices_to_image
 from .quantize import storage_bytes
+
+
+def _check_sparse(A):
+    """A scipy.sparse matrix as float64 CSR with finite entries (only products with it are needed)."""
+    A = sparse.csr_matrix(A, dtype=np.float64)
+    if not np.isfinite(A.data).all():
+        raise ValueError("A contains NaN or infinite value(s); remove them before factorizing.")
+    return A
 
 
 def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
@@ -31,7 +40,8 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
 
     Parameters
     ----------
-    A : array-like, shape (m, n)
+    A : array-like or scipy.sparse matrix, shape (m, n)
+        A sparse matrix is never densified: only products with it are formed.
     k : int
         Rank, ``1 <= k <= min(m, n)``.
     oversample : int
@@ -57,7 +67,7 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
     >>> np.allclose((U * s) @ Vt, A)          # rank 8 exactly: the range is found exactly
     True
     """
-    A = check_matrix(A, "A")
+    A = _check_sparse(A) if sparse.issparse(A) else check_matrix(A, "A")
     k = check_rank(k, A.shape)
     oversample, n_iter = check_int(oversample, "oversample", 0), check_int(n_iter, "n_iter", 0)
     top = float(np.abs(A).max())
