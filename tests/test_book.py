@@ -10,7 +10,8 @@ import pytest
 pytestmark = [pytest.mark.book, pytest.mark.slow]
 
 PAGES = ["book/intro", "notebooks/01_evd_to_svd", "notebooks/02_image_compression",
-         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "notebooks/05_recommender", "book/notation",
+         "notebooks/03_robust_pca", "notebooks/04_nmf_faces", "notebooks/05_recommender", "notebooks/06_text",
+         "book/notation",
          "book/api", "book/bibliography", "book/changelog"]
 CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
 MAX_PAGE_PAYLOAD = 2.5e6   # bytes of embedded slider frames a page may carry ("about 2 MB")

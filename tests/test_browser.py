@@ -216,3 +216,39 @@ def test_every_k_slider_draws_what_python_says_at_random_k(browser, tmp_path):
             diff = np.abs(got - want)
             # float32 sums in a different order may land on the other side of a rounding boundary
             assert diff.max() <= 1 and diff.mean() < 0.02, (sl.panels[0].layout, k, diff.max(), diff.mean())
+
+
+def test_nearest_words_explorer_answers_in_the_page(browser, site, built_book):
+    """Chapter 6's explorer: with no kernel, the page lists a word's 10 neighbours, each query within 50 ms."""
+    html, _ = built_book
+    page_bytes = (html / "notebooks" / "06_text.html").stat().st_size
+    assert page_bytes <= 2e6, f"chapter 6 page is {page_bytes / 1e6:.2f} MB"
+    _open(browser, f"{site}/notebooks/06_text.html")
+    roots = browser.find_elements("css selector", ".mflib-explorer")
+    assert roots, "chapter 6 has no nearest-words explorer"
+    root = roots[0]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", root)
+    listed = "return [...arguments[0].querySelectorAll('.mflib-explorer-list li')].map(l => l.textContent)"
+    first = browser.execute_script(listed, root)
+    assert len(first) == 10, f"explorer shows {first!r} on load"
+    box = root.find_element("css selector", ".mflib-explorer-input")
+    box.clear()
+    box.send_keys("money")                                    # typed, as a reader would
+    typed = browser.execute_script(listed, root)
+    assert len(typed) == 10 and typed != first and not any(t.split()[0] == "money" for t in typed)
+    root.find_elements("css selector", ".mflib-explorer-pick")[-1].click()    # a suggested word
+    assert browser.execute_script(listed, root) not in (first, typed)
+    times = browser.execute_script(
+        "var r = arguments[0], t = [];"
+        "['war', 'money', 'music', 'church', 'science', 'love', 'city', 'water', 'time', 'house']"
+        ".forEach(function (w) { t.push(r.mflibQuery(w)); }); return t;", root)
+    assert all(t is not None for t in times), "a common word is missing from the explorer"
+    assert max(times) <= 50, f"explorer queries took {times} ms"
+    box.clear()
+    box.send_keys("qqqzzz")
+    status = root.find_element("css selector", ".mflib-explorer-status").text
+    assert "not among" in status and not browser.execute_script(listed, root)
+    ARTIFACTS.mkdir(exist_ok=True)
+    root.screenshot(str(ARTIFACTS / "explorer_06_text.png"))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"chapter 6: console errors {errors}"
