@@ -13,8 +13,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from mflib import datasets
 from mflib.datasets import DataCorruptError, DataNotFoundError
-from mflib.explorer import nearest_words_explorer, quantize_rows
 from mflib.nmf import MultiplicativeNMF
+from mflib.sliders import nearest_words_explorer, quantize_rows
 from mflib.svd import randomized_svd
 from mflib.text import (
     TopicModel,
@@ -290,11 +290,12 @@ def test_explorer_page_form_carries_words_codes_and_script():
     V = rng.standard_normal((200, 20))
     ex = nearest_words_explorer(vocab, V, n_words=100, k=5, examples=["w3", "w150"], value="w3")
     page = ex.static_html()
-    assert "mflib-explorer-data" in page and "mflibQuery" in page and '"w99"' in page and '"w100"' not in page
+    assert "mflib-slider-data" in page and "mflibQuery" in page and '"w99"' in page and '"w100"' not in page
     assert ex.examples == ["w3"]                                 # w150 is not shipped with the page
     assert 100 * 20 < ex.payload_bytes < 100 * 20 * 2 + 10_000
     full = [w for w, _ in nearest_words("w3", vocab[:100], V[:100], 5)]
     assert [w for w, _ in ex.static_neighbours("w3")][:3] == full[:3]
+    assert ex.step("w7").startswith("w7: ")                          # the live box answers at full precision
     bundle = ex._repr_mimebundle_()
     assert "text/html" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
 

@@ -11,14 +11,19 @@ in ``_config.yml``).
   algorithms -- pre-rendered for every value;
 - :class:`LowRankSlider` (``lowrank_slider``): every rank ``k`` of a truncated
   factorization, drawn in the browser from the quantized factors, one rank-1
-  update per step.
+  update per step;
+- :class:`NearestWordsExplorer` (``nearest_words_explorer``): a text box that
+  lists a word's nearest neighbours, computed in the page (``explorer.js``)
+  from 8-bit word vectors.
 
-Both share one API (:class:`~mflib.sliders.base.SliderBase`): ``values``,
+All three share one API (:class:`~mflib.sliders.base.SliderBase`): ``values``,
 ``value``, ``readout(v)``, ``step(v)``, ``static_html()``, ``payload_bytes``,
 ``widget()``.
 """
 
+from .explorer import NearestWordsExplorer, nearest_words_explorer, quantize_rows
 from .frames import Frame, Slider, slider
 from .lowrank import LowRankPanel, LowRankSlider, lowrank_panel, lowrank_slider
 
-__all__ = ["Frame", "LowRankPanel", "LowRankSlider", "Slider", "lowrank_panel", "lowrank_slider", "slider"]
+__all__ = ["Frame", "LowRankPanel", "LowRankSlider", "NearestWordsExplorer", "Slider", "lowrank_panel",
+           "lowrank_slider", "nearest_words_explorer", "quantize_rows", "slider"]

@@ -1,9 +1,7 @@
-// Nearest-words explorer: cosine similarity over 8-bit quantized word vectors, in the page.
-// The data block holds the words, the int8 codes (base64, row-major n x dim) and one float32 scale per word.
-(function () {
-  "use strict";
-  var root = document.getElementById(ROOT_ID);
-  var d = JSON.parse(root.querySelector(".mflib-explorer-data").textContent);
+function (root) {
+  // Nearest words by cosine similarity over 8-bit quantized word vectors, computed in the page.
+  // The payload holds the words and their int8 codes (base64, row-major n x dim); scales cancel in a cosine.
+  var d = JSON.parse(root.querySelector(".mflib-slider-data").textContent);
   var input = root.querySelector(".mflib-explorer-input");
   var list = root.querySelector(".mflib-explorer-list");
   var status = root.querySelector(".mflib-explorer-status");
@@ -60,4 +58,4 @@
     b.addEventListener("click", function () { input.value = b.textContent; show(b.textContent); });
   });
   show(input.value);
-})();
+}
