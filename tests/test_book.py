@@ -106,7 +106,9 @@ def test_api_reference_documents_the_package(built_book):
                  "io.write_animation", "imaging.to_gray", "datasets.sample_image", "sliders.Slider",
                  "sliders.LowRankSlider", "plotting.image_grid", "svd.SVDCompressor", "rpca.RobustPCA",
                  "video.foreground_masks", "metrics.cdnet_fmeasure", "layout.frames_to_matrix",
-                 "background.learn_background", "recommend.SparkALS", "nmf.beta_divergence"]:
+                 "background.learn_background", "recommend.SparkALS", "nmf.beta_divergence", "datasets.brown",
+                 "corpora.read_brown", "text.TopicModel", "text.word_vectors", "text.npmi_coherence",
+                 "sliders.NearestWordsExplorer"]:
         assert f'id="mflib.{name}"' in text, name
 
 

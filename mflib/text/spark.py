@@ -11,9 +11,11 @@ def spark_lsa(spark, texts, k, *, min_df=3, max_df=0.5):
     ``pyspark.ml.feature``: ``Tokenizer`` (lower-cases, splits on white space),
     ``CountVectorizer`` (``minDF``, ``maxDF``) and ``IDF``
     (``idf = log((m + 1) / (df + 1))``, no row normalization); then
-    ``pyspark.mllib.linalg.distributed.RowMatrix.computeSVD``, which forms the
-    Gram matrix ``A^T A`` piece by piece on the executors and finds its top
-    eigenvectors with ARPACK on the driver.
+    ``pyspark.mllib.linalg.distributed.RowMatrix.computeSVD``. With fewer than
+    100 columns, or ``k > n / 2`` and at most 15,000 columns, it forms the Gram
+    matrix ``A^T A`` and decomposes it on the driver; otherwise (small ``k``,
+    as for LSA) it runs ARPACK's Lanczos iterations on the driver, each product
+    ``A^T (A v)`` a distributed pass over the cached rows.
 
     Parameters
     ----------
@@ -23,6 +25,9 @@ def spark_lsa(spark, texts, k, *, min_df=3, max_df=0.5):
         tokens another tool produced.
     k : int
         Singular values to compute.
+    min_df, max_df : int or float
+        As scikit-learn's: an int is a number of documents, a float in
+        ``[0, 1]`` a fraction of them.
 
     Returns
     -------
@@ -32,17 +37,24 @@ def spark_lsa(spark, texts, k, *, min_df=3, max_df=0.5):
         (the pipeline and the SVD, after the session started).
     """
     from pyspark.ml.feature import IDF, CountVectorizer, Tokenizer
-    from pyspark.mllib.linalg import Vectors
     from pyspark.mllib.linalg.distributed import RowMatrix
+    from pyspark.mllib.util import MLUtils
 
+    # Spark takes a number >= 1 as a count and below 1 as a fraction, and requires maxDF >= minDF by value:
+    # pass both as document counts, scikit-learn's way (max_df=0.5 keeps words in at most half the documents)
+    n = len(texts)
+    min_count, max_count = (float(v * n if isinstance(v, float) else v) for v in (min_df, max_df))
     start = time.perf_counter()
     df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], ["id", "text"])
     tokens = Tokenizer(inputCol="text", outputCol="tokens").transform(df)
-    counts = CountVectorizer(inputCol="tokens", outputCol="tf", minDF=float(min_df), maxDF=float(max_df))
+    counts = CountVectorizer(inputCol="tokens", outputCol="tf", minDF=min_count, maxDF=max_count)
     cv = counts.fit(tokens)
     tf = cv.transform(tokens)
     idf = IDF(inputCol="tf", outputCol="tfidf").fit(tf)
-    rows = idf.transform(tf).select("tfidf").rdd.map(lambda r: Vectors.fromML(r.tfidf))
+    # computeSVD passes over the rows once per Lanczos iteration. A DataFrame of mllib vectors, cached, keeps
+    # every pass in the JVM; an RDD built in Python would send each row through a Python worker on each pass.
+    rows = MLUtils.convertVectorColumnsFromML(idf.transform(tf).select("tfidf"), "tfidf").cache()
     svd = RowMatrix(rows).computeSVD(k, computeU=False)
+    rows.unpersist()
     return {"vocabulary": list(cv.vocabulary), "idf": idf.idf.toArray(), "s": svd.s.toArray(),
             "V": np.asarray(svd.V.toArray()), "seconds": time.perf_counter() - start}
