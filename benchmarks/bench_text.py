@@ -6,7 +6,7 @@
 ``min_df=3``, ``max_df=0.5``). For each method of :data:`mflib.text.peers.CANDIDATES` it prints NMI and ARI
 of each document's main topic against Brown's 15 genres, the mean NPMI coherence of the topics' ten top words
 (sliding windows of 10 tokens over Brown), and the fit time, as mean +- standard deviation over seeds. Two
-tables: every method with its library's defaults (no tuning, as in the chapter), and every method given the
+tables: every method with its one standard setting (no tuning, as in the chapter), and every method given the
 same budget of two candidate settings, the one with the higher coherence kept (no labels; seed 0 chooses).
 Deterministic methods (both NMFs start from NNDSVDA) run once.
 
@@ -37,7 +37,7 @@ def topic_tables(seeds):
     corpus = brown()
     M = peers.Matrices(corpus.documents)
     print(f"Brown: {M.counts.shape[0]} documents x {M.counts.shape[1]:,} words, k = 15, seeds {list(seeds)}\n")
-    for tune, title in [(False, "library defaults, no tuning"),
+    for tune, title in [(False, "standard settings, no tuning"),
                         (True, "two candidate settings each, chosen by NPMI coherence (no labels)")]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)

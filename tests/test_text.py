@@ -320,6 +320,8 @@ def test_verdict_is_built_from_the_table():
     within = peers.verdict({"mflib NMF": _row(0.37, 0.03), "peer": _row(0.38, 0.03, spread=0.02)})
     assert "within the seed spread of the best, peer" in within
     assert "mflib NMF" in peers.format_table(table)
+    tie = peers.verdict({"mflib NMF": _row(0.3031, 0.03), "peer": _row(0.3034, 0.03)})   # equal at 3 decimals
+    assert "beaten" not in tie
 
 
 # -- Spark ---------------------------------------------------------------------------------------------
