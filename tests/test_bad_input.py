@@ -333,3 +333,26 @@ BOOLS = {   # scikit-learn's Interval(Integral) took True for 1 (a one-iteration
 def test_estimators_refuse_a_bool_for_a_number(case):
     with pytest.raises(TypeError, match="not a bool"):
         BOOLS[case]()
+
+
+def test_similar_items_never_lists_the_item_itself():
+    mf = _fitted()
+    for n in (1, 3, 100):                        # n beyond the other items returned the item at -inf
+        items, sim = mf.similar_items(10, n=n)
+        assert 10 not in items.tolist() and np.isfinite(sim).all()
+        assert len(items) == min(n, len(mf.item_ids_) - 1)
+
+
+RATINGS_TEXT = {   # scikit-learn's "could not convert string to float", or a message naming X for exclude
+    "text ratings": (lambda: MatrixFactorization(solver="als").fit(_ratings()[0], ["good"] * 6), "y holds text"),
+    "text ids": (lambda: MatrixFactorization(solver="als").fit(np.array([[1, "a"]] * 6, dtype=object),
+                                                               _ratings()[1]), "X holds entries that are not"),
+    "text in exclude": (lambda: _fitted().recommend(1, exclude=["a"]), "exclude must hold whole-number"),
+}
+
+
+@pytest.mark.parametrize("case", RATINGS_TEXT)
+def test_matrix_factorization_names_text(case):
+    call, match = RATINGS_TEXT[case]
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()

@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import check_int
 
 
-def check_ids(X):
+def check_ids(X, name="X"):
     """Return ``X`` (n, 2) of (user id, item id) as int64, or raise a clear error.
 
     Integral floats (``3.0``) are accepted, as ids often turn float after a
@@ -24,14 +24,14 @@ def check_ids(X):
                          f"shape {X.shape}{f' (n_features = {n})' if n is not None else ''}. Stack the two id "
                          "columns: np.column_stack([users, items]).")
     if np.issubdtype(X.dtype, np.unsignedinteger) and X.size and X.max() > np.iinfo(np.int64).max:
-        raise ValueError(f"X holds an id of {X.max()}, above 2**63 - 1, the largest id mflib stores (int64); "
+        raise ValueError(f"{name} holds an id of {X.max()}, above 2**63 - 1, the largest id mflib stores (int64); "
                          "map the ids to 0..n-1 first, e.g. np.unique(ids, return_inverse=True).")
     if np.issubdtype(X.dtype, np.integer):
         return X.astype(np.int64, copy=False)
     if np.issubdtype(X.dtype, np.floating) and np.all(np.isfinite(X)) and np.all(X == np.round(X)):
         if np.abs(X).max(initial=0) < 2 ** 53:
             return X.astype(np.int64)
-    raise ValueError("X must hold whole-number user and item ids (ints, or floats equal to ints); "
+    raise ValueError(f"{name} must hold whole-number user and item ids (ints, or floats equal to ints); "
                      "map other labels to integers first, e.g. with np.unique(labels, return_inverse=True).")
 
 

@@ -36,7 +36,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._threads import one_blas_thread
-from .._validation import check_int, refuse_bool_params
+from .._validation import check_int, refuse_bool_params, refuse_text
 from .ids import check_ids, index_of, item_keys, key_rows, one_id
 from .solvers import JITTER, csr_pattern, gibbs, ridge_all, rowdot
 
@@ -189,7 +189,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         self
         """
         refuse_bool_params(self)
-        X, y = validate_data(self, X, y, dtype="numeric", y_numeric=True)
+        X, y = validate_data(self, refuse_text(X), refuse_text(y, "y"), dtype="numeric", y_numeric=True)
         X = check_ids(X)
         y = np.asarray(y, dtype=np.float64)
         if np.abs(y).max() > 1e100:     # the squared errors and Gram matrices would overflow float64
@@ -376,7 +376,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         if exclude is not None:
             width = 1 if self.item_ids_.ndim == 1 else self.item_ids_.shape[1]
             keys = check_ids(np.column_stack([np.zeros(len(np.atleast_1d(exclude)), np.int64),
-                                              np.asarray(exclude).reshape(-1, width)]))
+                                              np.asarray(exclude).reshape(-1, width)]), "exclude")
             scores = np.where(np.isin(self._item_keys, item_keys(keys)), -np.inf, scores)
         best = np.argsort(-scores, kind="stable")[:n]
         best = best[np.isfinite(scores[best])]
@@ -409,14 +409,14 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             if row.shape[1] != self.item_ids_.shape[1]:
                 raise ValueError(f"item must be a row of {self.item_ids_.shape[1]} key values, as in item_ids_; "
                                  f"got {item!r}.")
-            key = item_keys(check_ids(np.column_stack([[0], row])))
+            key = item_keys(check_ids(np.column_stack([[0], row]), "item"))
         j = index_of(key, self._item_keys)[0]
         if j < 0:
             raise ValueError(f"item {item} was not in the training data: it has no factors to compare.")
         Q = self.item_factors_ / np.maximum(np.linalg.norm(self.item_factors_, axis=1, keepdims=True), 1e-300)
         sim = Q @ Q[j]
-        sim[j] = -np.inf
-        best = np.argsort(-sim, kind="stable")[:n]
+        best = np.argsort(-sim, kind="stable")
+        best = best[best != j][:n]              # the item itself is not among its similar items
         return self.item_ids_[best], sim[best]
 
 
