@@ -36,16 +36,16 @@ def data_dir():
     """The folder holding the real data sets: MFLIB_DATA, or the cache after downloading them."""
     from mflib import datasets
 
-    for relpath in datasets._registry():   # downloads what is missing; fails with a clear message
+    for relpath in datasets.registered():   # downloads what is missing; fails with a clear message
         datasets.fetch(relpath)
     return datasets.data_home()
 
 
 def _publish(data_dir, served):
     """Lay out the mirror under ``served`` the way the original sources serve it."""
-    from mflib import datasets
+    from mflib.datasets import registry
 
-    for relpath, (url, _) in datasets._registry().items():
+    for relpath, (url, _) in registry._registry().items():
         target = served / urlsplit(url).path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():

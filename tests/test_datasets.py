@@ -13,6 +13,7 @@ import pytest
 
 from mflib import datasets
 from mflib.datasets import DataCorruptError, DataNotFoundError
+from mflib.datasets import registry as ds_registry
 
 # -- Olivetti ------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ def test_no_data_no_network_fails_fast(tmp_path, monkeypatch):
     monkeypatch.delenv("MFLIB_DATA", raising=False)
     monkeypatch.setenv("MFLIB_CACHE", str(tmp_path / "cache"))
     # an address on this machine where nothing listens: a refused connection, like a dead network
-    monkeypatch.setattr(datasets, "_registry", lambda: {
+    monkeypatch.setattr(ds_registry, "_registry", lambda: {
         "olivettifaces.mat": ("http://127.0.0.1:9/olivettifaces.mat", ["0" * 64])})
     start = time.perf_counter()
     with pytest.raises(DataNotFoundError) as err:
@@ -98,12 +99,12 @@ def test_download_caches_and_verifies(data_dir, tmp_path, monkeypatch, http_serv
     digest = hashlib.sha256((root / "shop.avi").read_bytes()).hexdigest()
     monkeypatch.delenv("MFLIB_DATA", raising=False)
     monkeypatch.setenv("MFLIB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(datasets, "_registry", lambda: {"videos/shop.avi": (f"{url}/shop.avi", [digest])})
+    monkeypatch.setattr(ds_registry, "_registry", lambda: {"videos/shop.avi": (f"{url}/shop.avi", [digest])})
     path = datasets.fetch("videos/shop.avi")
     assert path == tmp_path / "cache" / "videos" / "shop.avi" and path.is_file()
     (root / "shop.avi").unlink()                      # second call: served from the cache
     assert datasets.fetch("videos/shop.avi") == path
-    monkeypatch.setattr(datasets, "_registry", lambda: {"videos/shop.avi": (f"{url}/shop.avi", ["1" * 64])})
+    monkeypatch.setattr(ds_registry, "_registry", lambda: {"videos/shop.avi": (f"{url}/shop.avi", ["1" * 64])})
     with pytest.raises(DataCorruptError, match="corrupt or has been changed"):
         datasets.fetch("videos/shop.avi")
 
@@ -114,7 +115,7 @@ def test_registry_is_well_formed_and_matches_the_mirror(data_dir):
     (The data_dir fixture has fetched and verified every listed file; this checks the other direction:
     no file of a data set goes unverified, and the expected sizes never cut off a genuine download.)
     """
-    lines = list(datasets._registry_lines())
+    lines = list(ds_registry._registry_lines())
     assert lines and all(len(fields) == 4 for fields in lines), "path, digest, url, bytes on every line"
     for relpath, digest, url, size in lines:
         assert url.startswith(("https://", "http://")), url
@@ -123,7 +124,7 @@ def test_registry_is_well_formed_and_matches_the_mirror(data_dir):
             else local.stat().st_size
         assert int(size) >= on_disk, f"{relpath}: registry size {size} < {on_disk} bytes"
         if digest.startswith("manifest:"):
-            listed = {rel.split(local.name + "/", 1)[-1] for _, rel in datasets._manifest(digest[9:])}
+            listed = {rel.split(local.name + "/", 1)[-1] for _, rel in ds_registry._manifest(digest[9:])}
             present = {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
             assert listed == present, f"{relpath}: unverified {sorted(present - listed)[:5]}"
         else:
@@ -205,7 +206,7 @@ def test_sample_image_and_gray():
 
 def test_relative_mflib_data_resolves_from_repo_root(data_dir, tmp_path, monkeypatch):
     """Kernels run in notebooks/, so a path given relative to the repository root must still work."""
-    root = datasets.REPO_ROOT
+    root = ds_registry.REPO_ROOT
     rel = os.path.relpath(data_dir, root)
     monkeypatch.setenv("MFLIB_DATA", rel)
     monkeypatch.chdir(tmp_path)
@@ -220,7 +221,7 @@ def test_checksum_memo_sees_a_byte_changed_in_place_with_its_mtime_restored(tmp_
     calls = []
     real = hashlib.file_digest
     monkeypatch.setattr(hashlib, "file_digest", lambda f, name: calls.append(name) or real(f, name))
-    monkeypatch.setattr(datasets, "RACY_SECONDS", 0.2)
+    monkeypatch.setattr(ds_registry, "RACY_SECONDS", 0.2)
     path = tmp_path / "data.bin"
     path.write_bytes(b"A" * 4096)
     time.sleep(0.3)                                    # older than the racy window: remembered

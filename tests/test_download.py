@@ -22,6 +22,9 @@ import pytest
 
 from mflib import datasets
 from mflib.datasets import CacheNotWritableError, DataCorruptError, DataNotFoundError, DownloadTimeoutError
+from mflib.datasets import cache as ds_cache
+from mflib.datasets import download as ds_download
+from mflib.datasets import registry as ds_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +46,7 @@ def _digest(path):
 
 def test_every_registered_data_set_downloads_verifies_and_caches(reader_machine, data_dir, capfd):
     cache, requests = reader_machine
-    for relpath in datasets._registry():
+    for relpath in datasets.registered():
         path = datasets.fetch(relpath)
         assert path == cache / relpath
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -51,10 +54,10 @@ def test_every_registered_data_set_downloads_verifies_and_caches(reader_machine,
         for file in files:
             assert _digest(file) == _digest(data_dir / relpath / file.relative_to(path)
                                             if path.is_dir() else data_dir / relpath)
-    assert len(requests) == len(datasets._registry())
-    for relpath in datasets._registry():          # a second call is served by the cache
+    assert len(requests) == len(datasets.registered())
+    for relpath in datasets.registered():          # a second call is served by the cache
         datasets.fetch(relpath)
-    assert len(requests) == len(datasets._registry())
+    assert len(requests) == len(datasets.registered())
     assert not list(cache.rglob(".download-*")), "staging folders must be cleaned up"
     out, err = capfd.readouterr()
     assert err == "" and out == "", "downloads must print nothing (stderr fails the book build)"
@@ -62,9 +65,9 @@ def test_every_registered_data_set_downloads_verifies_and_caches(reader_machine,
 
 def test_corrupt_download_never_enters_the_cache(reader_machine, monkeypatch):
     cache, _ = reader_machine
-    registry = datasets._registry()
+    registry = ds_registry._registry()
     url, _ = registry["videos/shop.avi"]
-    monkeypatch.setattr(datasets, "_registry", lambda: {"videos/shop.avi": (url, ["1" * 64])})
+    monkeypatch.setattr(ds_registry, "_registry", lambda: {"videos/shop.avi": (url, ["1" * 64])})
     with pytest.raises(DataCorruptError, match=r"download of videos/shop\.avi .* is corrupt or has been changed"):
         datasets.fetch("videos/shop.avi")
     assert not (cache / "videos" / "shop.avi").exists()
@@ -74,15 +77,15 @@ def test_corrupt_download_never_enters_the_cache(reader_machine, monkeypatch):
 def test_changed_archive_never_enters_the_cache(reader_machine, monkeypatch, tmp_path):
     """A zip whose files do not match the manifest is rejected before it reaches the cache."""
     cache, _ = reader_machine
-    lines = (datasets.REGISTRY_DIR / "checksums" / "cdnet2014-baseline-highway.sha256").read_text().splitlines()
+    lines = (ds_registry.REGISTRY_DIR / "checksums" / "cdnet2014-baseline-highway.sha256").read_text().splitlines()
     fake = tmp_path / "repo-data"
     (fake / "checksums").mkdir(parents=True)
-    (fake / "registry.txt").write_text((datasets.REGISTRY_DIR / "registry.txt").read_text())
+    (fake / "registry.txt").write_text((ds_registry.REGISTRY_DIR / "registry.txt").read_text())
     (fake / "checksums" / "changed.sha256").write_text(
         "\n".join(["0" * 64 + "  " + lines[0].split(maxsplit=1)[1], *lines[1:]]))
-    url, _ = datasets._registry()["cdnet2014/baseline/highway"]
-    monkeypatch.setattr(datasets, "REGISTRY_DIR", fake)
-    monkeypatch.setattr(datasets, "_registry",
+    url, _ = ds_registry._registry()["cdnet2014/baseline/highway"]
+    monkeypatch.setattr(ds_registry, "REGISTRY_DIR", fake)
+    monkeypatch.setattr(ds_registry, "_registry",
                         lambda: {"cdnet2014/baseline/highway": (url, ["manifest:changed.sha256"])})
     with pytest.raises(DataCorruptError,
                        match=r"is corrupt or has been changed: cdnet2014/baseline/highway/ROI\.bmp has SHA-256"):
@@ -193,8 +196,8 @@ def reader(tmp_path, monkeypatch):
 def test_a_server_sending_a_byte_every_two_seconds_cannot_hang_a_download(reader, serve, monkeypatch):
     url = serve(trickle(2.0))
     monkeypatch.setenv("MFLIB_MIRROR_URL", url)
-    monkeypatch.setattr(datasets, "DOWNLOAD_MIN_SECONDS", 3)     # the deadline, scaled down for the test
-    monkeypatch.setattr(datasets, "DOWNLOAD_MIN_RATE", 10**12)
+    monkeypatch.setattr(ds_download, "DOWNLOAD_MIN_SECONDS", 3)     # the deadline, scaled down for the test
+    monkeypatch.setattr(ds_download, "DOWNLOAD_MIN_RATE", 10**12)
     start = time.monotonic()
     with pytest.raises(DownloadTimeoutError) as err:
         datasets.fetch("videos/shop.avi")
@@ -208,16 +211,16 @@ def test_a_server_sending_a_byte_every_two_seconds_cannot_hang_a_download(reader
 
 def test_the_deadline_scales_with_the_expected_size():
     """A slow link gets time for a big file: 60 s plus the size at 50 kB/s."""
-    assert datasets._deadline(28_000_000) == pytest.approx(60 + 560)
-    assert datasets._deadline(124_416) < datasets._deadline(1_500_000) < datasets._deadline(16_200_000)
-    assert datasets._deadline(None) == datasets._deadline(datasets.DOWNLOAD_UNKNOWN_SIZE)
+    assert ds_download._deadline(28_000_000) == pytest.approx(60 + 560)
+    assert ds_download._deadline(124_416) < ds_download._deadline(1_500_000) < ds_download._deadline(16_200_000)
+    assert ds_download._deadline(None) == ds_download._deadline(ds_download.DOWNLOAD_UNKNOWN_SIZE)
 
 
 def test_a_server_that_never_answers_fails_within_the_read_timeout(reader, serve, monkeypatch):
     def silent(handler, stop):
         stop.wait(60)
     monkeypatch.setenv("MFLIB_MIRROR_URL", serve(silent))
-    monkeypatch.setattr(datasets, "DOWNLOAD_TIMEOUT", 1)
+    monkeypatch.setattr(ds_download, "DOWNLOAD_TIMEOUT", 1)
     start = time.monotonic()
     with pytest.raises(DownloadTimeoutError, match=r"did not answer within 1 s\. Check MFLIB_MIRROR_URL"):
         datasets.fetch("videos/shop.avi")
@@ -241,14 +244,14 @@ def test_two_processes_fetching_a_folder_download_it_once(reader, serve, data_di
     assert len(requests) == 1, f"downloaded {len(requests)} times"
     assert min(r["seconds"] for r in results) > 2, "the second process waited for the first one's download"
     assert not _staging(reader)
-    datasets._verify(reader / "movielens" / "ml-100k", datasets._registry()["movielens/ml-100k"][1], url)
+    ds_registry._verify(reader / "movielens" / "ml-100k", ds_registry._registry()["movielens/ml-100k"][1], url)
 
 
 def test_without_locks_concurrent_downloads_still_end_well(reader, original_sources, monkeypatch):
     """Where flock is missing (Windows), both download; the second keeps the first one's copy."""
     url, _ = original_sources
     monkeypatch.setenv("MFLIB_MIRROR_URL", url)
-    monkeypatch.setattr(datasets, "fcntl", None)
+    monkeypatch.setattr(ds_cache, "fcntl", None)
     with ThreadPoolExecutor(2) as pool:
         paths = list(pool.map(datasets.fetch, ["movielens/ml-100k"] * 2))
     assert paths == [reader / "movielens" / "ml-100k"] * 2 and not _staging(reader)
@@ -269,7 +272,7 @@ def test_a_download_killed_with_sigkill_leaves_staging_that_the_next_download_sw
     monkeypatch.setenv("MFLIB_MIRROR_URL", original_sources[0])
     assert datasets.fetch("videos/escalator.avi").is_file()
     assert left.exists()
-    old = time.time() - datasets.STALE_SECONDS - 5
+    old = time.time() - ds_cache.STALE_SECONDS - 5
     for p in [left, *left.rglob("*")]:
         os.utime(p, (old, old))
     assert datasets.fetch("videos/shop.avi").is_file()

@@ -24,7 +24,7 @@ own = io.load_video(sys.argv[1], stop=3)                 # the reader's own clip
 clip = io.load_video("videos/shop.avi", stop=5)          # a registered name, from MFLIB_DATA
 os.environ.pop("MFLIB_DATA")                             # a download from the original URL paths
 fetched = datasets.fetch("videos/escalator.avi")
-print(json.dumps({"file": mflib.__file__, "registry": sorted(datasets._registry()),
+print(json.dumps({"file": mflib.__file__, "registry": sorted(datasets.registered()),
                   "own": list(own.shape), "clip": list(clip.shape), "fetched": str(fetched),
                   "registered": datasets.is_registered("olivettifaces.mat")}))
 """

@@ -41,8 +41,9 @@ RUN = """
 import json, os, sys, traceback
 os.environ.setdefault("MPLBACKEND", "Agg")
 from mflib import datasets
+from mflib.datasets import cache, download, registry
 for name, value in json.loads(os.environ.get("FUZZ_CONSTANTS", "{}")).items():
-    setattr(datasets, name, value)
+    setattr(next(m for m in (registry, cache, download) if hasattr(m, name)), name, value)
 try:
     %s
     print(json.dumps({"ok": repr(result)[:300]}))
@@ -367,7 +368,7 @@ def run_memo(work, results, only):
     expr = "\n".join([
         "import time",
         "path = datasets.fetch('videos/shop.avi')",
-        "time.sleep(datasets.RACY_SECONDS + 0.5)",
+        "time.sleep(registry.RACY_SECONDS + 0.5)",
         "datasets.fetch('videos/shop.avi')            # verified, and remembered",
         "st = os.stat(path)",
         "with open(path, 'r+b') as f:",
