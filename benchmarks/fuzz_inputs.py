@@ -223,7 +223,7 @@ INT_TARGETS = [   # module, call with {v}, argument name, labels valid here
     ("recommend", "fitted_mf(solver='sgd', batch_size={v})", "batch_size", ("huge",)),
     ("recommend", "fitted_mf().recommend(1, n={v})", "n", ("0", "huge")),
     ("recommend", "fitted_mf().recommend(user={v})", "user", ("-1", "0", "huge", "float64")),
-    ("recommend", "fitted_mf().similar_items(10, n={v})", "n", ("0",)),
+    ("recommend", "fitted_mf().similar_items(10, n={v})", "n", ("0", "huge")),
     ("recommend", "fitted_mf().similar_items({v})", "item", ()),
     ("quantize", "quantize.quantize_factors(svd3(X64)[0][:, :1], svd3(X64)[1][:1], svd3(X64)[2][:1], bits={v})",
      "bits", ()),

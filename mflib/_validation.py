@@ -155,8 +155,13 @@ def check_frames(frames, name="frames", min_frames=2):
 
 def refuse_bool_params(estimator):
     """Raise if a parameter is ``True``/``False``: scikit-learn's ``Interval(Integral)`` lets a bool pass as 1/0."""
+    from sklearn.utils._param_validation import Interval
+
+    constraints = getattr(estimator, "_parameter_constraints", {})
     for name, value in estimator.get_params(deep=False).items():
-        if isinstance(value, (bool, np.bool_)):
+        allowed = constraints.get(name, [])
+        if (isinstance(value, (bool, np.bool_)) and isinstance(allowed, list) and "boolean" not in allowed
+                and bool not in allowed and any(isinstance(c, Interval) for c in allowed)):
             raise TypeError(f"{name}={value!r}: {type(estimator).__name__} takes a number here, not a bool.")
 
 

@@ -356,3 +356,12 @@ def test_matrix_factorization_names_text(case):
     call, match = RATINGS_TEXT[case]
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_a_declared_boolean_parameter_is_still_accepted():
+    from mflib._validation import refuse_bool_params
+    from mflib.recommend import SparkALS
+
+    refuse_bool_params(SparkALS(implicit_prefs=True))            # "boolean" in its constraints: valid
+    with pytest.raises(TypeError, match="not a bool"):
+        refuse_bool_params(SparkALS(n_components=True))
