@@ -11,9 +11,15 @@ low rank -- and moving objects are sparse: robust PCA separates them.
    (a Marchenko-Pastur bound), at most 9 (the dimension that captures a
    Lambertian scene under any distant lighting, Basri and Jacobs 2003).
 2. **Full-resolution background** -- every pixel's loadings on those
-   coefficients, fitted robustly over the sampled frames (a temporal median
-   for the first, then least squares with outliers skipped), and every pixel's
-   noise scale (median absolute deviation of its residual).
+   coefficients, fitted robustly over the sampled frames: the first as the
+   half-sample mode of the brightness-normalized values (the densest cluster,
+   so queued traffic covering most of the frames does not become background),
+   then least squares with outliers skipped; and every pixel's noise scale,
+   started from the closest tenth of its deviations (correct while the
+   background shows in a tenth of the frames) and reweighted (see
+   :mod:`mflib.robust`). In colour the chromaticity scale is floored at the
+   typical brightness scale: sensor noise is the same in every colour
+   direction, and JPEG's coarse chroma must not make a pixel look quieter.
 3. **Every frame's background** -- its coefficients are fitted on the pixel
    subsample, skipping pixels more than 3 noise scales off, so moving objects do
    not pull the fit.
@@ -35,10 +41,13 @@ import numpy as np
 from ._threads import one_blas_thread
 from ._validation import check_frames, check_positive_int
 from .layout import frames_to_matrix
+from .robust import deviation_scale, half_sample_mode, reweighted_scale
 from .rpca import RobustPCA
 
 MAD_TO_SIGMA = 1.4826          # median absolute deviation -> standard deviation (Gaussian noise)
-RAYLEIGH_MEDIAN = math.sqrt(2 * math.log(2))   # median of the norm of 2-D standard Gaussian noise
+COVERAGE = 0.1                 # the start scale needs the background in a tenth of the sampled frames
+CUT = 3.0                      # values beyond 3 noise scales are skipped (fits) or left out (scales)
+ROUNDING = 1 / (255 * math.sqrt(12))   # noise of rounding to 8 bits: no start scale is below it
 MAX_ROWS = 8192                # pixel values robust PCA sees per sampled frame
 MAX_RANK = 9                   # Basri-Jacobs: 9 harmonics capture Lambertian shading
 WORK_BYTES = 2 ** 28           # working budget for one chunk's float32 arrays (256 MB)
@@ -66,13 +75,13 @@ def _temporal_basis(sample, lam, max_rank, random_state):
 def _robust_fit(Z, A, tau=None, n_refine=2, relative=False):
     """Robust ``Z ~ u @ A.T`` for every row of Z (p, n) float32: returns (u (p, r), residual).
 
-    Start: the first coefficient as a median of ratios (50% breakdown: up to
-    half of a pixel's sampled values may be moving objects), or with
+    Start: the first coefficient as the half-sample mode of the ratios (the
+    densest cluster: most of a pixel's sampled values may be moving objects), or with
     ``relative`` (a frame's coefficients from thousands of pixels, a few per
     cent of them moving) plain least squares, which also starts the other
     components. Then least squares with every entry more than 3 noise scales
     off the current fit replaced by the fit itself -- a skipped mean. The noise
-    scale is the MAD of the starting residual per row; with ``relative``,
+    scale is the reweighted low-coverage scale of the starting residual per row; with ``relative``,
     ``tau`` gives each column's scale and that MAD (in those units, never below
     1) rescales it, so a poor start does not freeze the fit.
     """
@@ -80,21 +89,35 @@ def _robust_fit(Z, A, tau=None, n_refine=2, relative=False):
     if relative:            # many values, few outliers: least squares is a fair start
         u = Z @ pinv
         R = Z - u @ At
-    else:                   # few values, possibly half outliers: a median of ratios
+    else:                   # few values, most may be outliers: the mode of the ratios
         a0 = A[:, 0]
         a0 = np.where(np.abs(a0) > 1e-12, a0, 1e-12).astype(np.float32)
         u = np.zeros((Z.shape[0], A.shape[1]), np.float32)
-        u[:, 0] = np.median(Z / a0, axis=1)
+        u[:, 0] = half_sample_mode(Z / a0)
         R = Z - u[:, :1] * a0
     if relative:
         spread = MAD_TO_SIGMA * np.median(np.abs(R) / tau, axis=1, keepdims=True)
         tau = np.float32(3) * tau * np.maximum(spread, 1)
     else:
-        tau = np.float32(3 * MAD_TO_SIGMA) * np.median(np.abs(R), axis=1, keepdims=True)
+        tau = np.float32(CUT) * _scale(R)[:, None]
     for _ in range(n_refine):
         fit = u @ At
         u = np.where(np.abs(Z - fit) > tau, fit, Z) @ pinv
     return u, Z - u @ At
+
+
+def _scale(R):
+    """Noise scale of each row of residuals R (p, n): low-coverage start, then reweighted."""
+    start = np.maximum(deviation_scale(np.abs(R), COVERAGE), np.float32(ROUNDING))
+    return reweighted_scale(R * R, start, 1, CUT)
+
+
+def _chroma_scale(across2):
+    """Noise scale per component of 2-D residuals from their squared norms (p, n): Rayleigh start, reweighted."""
+    k = max(1, math.ceil(COVERAGE * across2.shape[1])) - 1
+    start = np.sqrt(np.partition(across2, k, axis=1)[:, k]) / np.float32(math.sqrt(-2 * math.log1p(-COVERAGE)))
+    start = np.maximum(start, np.float32(ROUNDING))
+    return reweighted_scale(across2, start, 2, CUT)
 
 
 def tail_quantile(threshold, dof):
@@ -123,7 +146,7 @@ class BackgroundModel:
     frame_shape : tuple
         (H, W) or (H, W, 3).
     scale : ndarray (P,) float32
-        Noise scale of each pixel value (MAD of the sampled residual), floored at the median.
+        Noise scale of each pixel value (of the sampled residual, see :mod:`mflib.robust`), floored at the median.
     brightness_scale, chroma_scale : ndarray (H*W,) float32 or None
         Colour only: noise scales of the residual along and across the background's colour.
     direction : ndarray (H*W*3,) float32 or None
@@ -243,21 +266,22 @@ def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
         Z = frames_to_matrix(flat[:, a:a + block].T)
         u, R = _robust_fit(Z, A)
         basis[:, a:a + block] = u.T
-        scale[a:a + block] = MAD_TO_SIGMA * np.median(np.abs(R), axis=1)
+        scale[a:a + block] = _scale(R)
         if colour:      # residual along the background's colour (brightness) and across it (chroma)
             p = slice(a // 3, (a + len(u)) // 3)
             d = u[:, 0].reshape(-1, 3)
             d = (d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)).ravel()
             along = _triplet_sum(R.T * d)
             xd, Zt = _triplet_sum(Z.T * d), Z.T               # as `detect` measures it: from x alone
-            across = np.sqrt(np.maximum(_triplet_sum(Zt * Zt) - xd * xd, 0))
-            direction[a:a + block], brightness[p] = d, MAD_TO_SIGMA * np.median(np.abs(along), axis=0)
-            chroma[p] = np.median(across, axis=0) / RAYLEIGH_MEDIAN
+            across2 = np.maximum(_triplet_sum(Zt * Zt) - xd * xd, 0)
+            direction[a:a + block], brightness[p] = d, _scale(np.ascontiguousarray(along.T))
+            chroma[p] = _chroma_scale(np.ascontiguousarray(across2.T))
     # a pixel that never changed in the sample would get a zero scale: floor at the typical pixel's
     floor = lambda s: np.maximum(s, max(float(np.median(s)), 1e-4)).astype(np.float32)  # noqa: E731
     rows = np.sort(np.random.default_rng(random_state).choice(P, min(P, MAX_ROWS), replace=False))
-    if colour:
-        brightness, chroma = floor(brightness), floor(chroma)
+    if colour:       # sensor noise is isotropic: no colour direction is quieter than the typical brightness
+        brightness = floor(brightness)
+        chroma = np.maximum(floor(chroma), float(np.median(brightness))).astype(np.float32)
         level = _triplet_sum(basis * direction)
     else:
         level = None

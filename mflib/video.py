@@ -103,15 +103,48 @@ def evenly_spaced(n, k):
     return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(int))
 
 
-def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close=5,
-                          n_sample_frames=80, grayscale=False, chunk_size=None, lam=None,
+def _sample_iterator(iterator, n_sample):
+    """About ``n_sample`` evenly spaced frames of a one-shot iterator of unknown length, in bounded memory.
+
+    Keep every ``stride``-th frame; whenever ``2 * n_sample`` are kept, drop every other one and
+    double the stride; at the end pick ``n_sample`` evenly spaced of those kept.
+    """
+    kept, stride, index, shape = [], 1, 0, None
+    for item in iterator:
+        chunk = _check_chunk(_as_chunk(item), shape)
+        shape = chunk.shape[1:]
+        for frame in chunk:
+            if index % stride == 0:
+                kept.append(np.array(frame))
+                if len(kept) == 2 * n_sample:
+                    kept, stride = kept[::2], 2 * stride
+            index += 1
+    if not kept:
+        raise ValueError("background_frames is an empty iterator.")
+    kept = np.stack(kept)
+    return kept[evenly_spaced(len(kept), n_sample)]
+
+
+def _learning_sample(frames, n_sample, grayscale):
+    """The frames to learn the background from: evenly spaced frames of an array, a path or an iterator."""
+    if isinstance(frames, (str, Path)):
+        from .io import iter_video
+        return _sample_from_stream(lambda: iter_video(frames, chunk_size=16, grayscale=grayscale), n_sample)
+    if isinstance(frames, Iterator):
+        return _sample_iterator(frames, n_sample)
+    arr = check_frames(frames, "background_frames")
+    return arr[evenly_spaced(len(arr), n_sample)]
+
+
+def iter_foreground_masks(source, *, background_frames=None, threshold=5.0, shadow_ratio=1.0, median=5,
+                          close=5, n_sample_frames=80, grayscale=False, chunk_size=None, lam=None,
                           random_state=0):
     """Foreground masks in chunks, in bounded memory: the generator behind :func:`foreground_masks`.
 
     ``source`` is an array, a video path (decoded three times, in a guarded
     child process: to count the frames, to pick the sample, for the masks) or an iterator of frames
-    or of chunks of frames (one pass: the background is learned from the first
-    ``4 * n_sample_frames`` frames). Yields ``(model, masks)`` with ``masks``
+    or of chunks of frames (one pass: without ``background_frames`` the background is learned from
+    the first ``4 * n_sample_frames`` frames). Yields ``(model, masks)`` with ``masks``
     bool (k, H, W); parameters as in :func:`foreground_masks`.
     """
     _check_filters(median, close)
@@ -119,14 +152,19 @@ def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, 
     check_number(shadow_ratio, "shadow_ratio", 0, 1, low_open=True)   # 1 turns shadow removal off
     n_sample = check_positive_int(n_sample_frames, "n_sample_frames")
     chunk_size = None if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
-    checked = False
+    checked, sample = False, None
+    if background_frames is not None:      # learn first: a one-shot source is then read once, for the masks
+        sample = _learning_sample(background_frames, n_sample, grayscale)
     if isinstance(source, (str, Path)):
         from .io import iter_video
         make = lambda: iter_video(source, chunk_size=16, grayscale=grayscale)  # noqa: E731
-        sample, chunks = _sample_from_stream(make, n_sample), make()
+        sample, chunks = sample if sample is not None else _sample_from_stream(make, n_sample), make()
     elif not isinstance(source, Iterator):
         arr, checked = check_frames(source), True
-        sample, chunks = arr[evenly_spaced(len(arr), n_sample)], [arr]
+        sample = sample if sample is not None else arr[evenly_spaced(len(arr), n_sample)]
+        chunks = [arr]
+    elif sample is not None:
+        chunks = source
     else:                                   # one pass: learn from the first frames
         pending, rest = _first_frames(source, 4 * n_sample)
         head = np.concatenate(pending)
@@ -135,15 +173,15 @@ def iter_foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, 
         model = learn_background(check_frames(sample, "the sampled frames"), lam=lam, random_state=random_state)
     step = chunk_size or frames_per_chunk(math.prod(model.frame_shape))
     for item in chunks:
-        item = item if checked else _check_chunk(_as_chunk(item), model.frame_shape)
+        item = _check_chunk(_as_chunk(item), model.frame_shape) if not checked or sample is not None else item
         for i in range(0, len(item), step):
             with one_blas_thread():
                 raw = model.detect(item[i:i + step], threshold, shadow_ratio)
             yield model, clean_masks(raw, median, close)
 
 
-def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close=5, n_sample_frames=80,
-                     grayscale=False, out=None, return_model=False, lam=None):
+def foreground_masks(source, *, background_frames=None, threshold=5.0, shadow_ratio=1.0, median=5, close=5,
+                     n_sample_frames=80, grayscale=False, out=None, return_model=False, lam=None):
     """Boolean foreground masks of a video, by robust PCA, in bounded memory.
 
     Parameters
@@ -152,6 +190,12 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
         Frames (n, H, W) grayscale or (n, H, W, 3) RGB, uint8 or float in [0, 1]
         (a memory-mapped array works); a video file path; or an iterator of
         frames or of chunks of frames.
+    background_frames : array, path or iterator, optional
+        Frames to learn the background from (``n_sample_frames`` of them, evenly
+        spaced; an iterator is read to its end in bounded memory), e.g. the frames
+        before the ones to segment, as online subtractors warm up on them. Default:
+        the frames of ``source`` themselves -- for an iterator, its first
+        ``4 * n_sample_frames`` frames (it is read once).
     threshold : float
         Foreground where the residual exceeds ``threshold`` noise scales. The
         default 5 is the "five sigma" outlier rule: Gaussian noise crosses it
@@ -171,7 +215,7 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
         Sizes of the median filter and of the closing (0 turns each off); five
         pixels removes specks and fills pinholes far smaller than the objects.
     n_sample_frames : int
-        Frames robust PCA sees to learn the background.
+        Frames the background is learned from (robust PCA and every pixel's fit).
     grayscale : bool
         For a path: decode as grayscale.
     out : path, optional
@@ -190,8 +234,9 @@ def foreground_masks(source, *, threshold=5.0, shadow_ratio=1.0, median=5, close
         if out.suffix != ".npy":
             raise ValueError(f"out={out}: write masks to a .npy file.")
         check_new_file(out)                   # before the work: exists, or no such folder
-    chunks = iter_foreground_masks(source, threshold=threshold, shadow_ratio=shadow_ratio, median=median,
-                                   close=close, n_sample_frames=n_sample_frames, grayscale=grayscale, lam=lam)
+    chunks = iter_foreground_masks(source, background_frames=background_frames, threshold=threshold,
+                                   shadow_ratio=shadow_ratio, median=median, close=close,
+                                   n_sample_frames=n_sample_frames, grayscale=grayscale, lam=lam)
     n = len(source) if isinstance(source, np.ndarray) else None
     if out is None and n is None:             # length unknown: collect the chunks
         parts, model = [], None

@@ -215,3 +215,45 @@ def test_broken_video_files_give_clear_errors(data_dir, tmp_path, make, match):
 def test_missing_path():
     with pytest.raises(FileNotFoundError):
         foreground_masks("no/such/video.avi")
+
+
+def test_background_frames_from_arrays_paths_and_iterators(tmp_path):
+    frames, truth = synthetic_video(n=60, colour=True)
+    g = np.random.default_rng(1)                 # the same scene without the square, other noise
+    empty = np.clip(np.median(frames, axis=0) + g.normal(0, 0.01, frames.shape), 0, 1).astype(np.float32)
+    learned = foreground_masks(frames, background_frames=empty)
+    assert cdnet_fmeasure(learned, as_gt(truth)).f > 0.95
+    # what is learned from: evenly spaced frames of background_frames, whatever its form
+    np.testing.assert_array_equal(foreground_masks(iter(frames), background_frames=empty), learned)
+    np.testing.assert_array_equal(foreground_masks(frames, background_frames=iter(empty)), learned)
+    path = write_animation(tmp_path / "empty.avi", empty, fps=10)      # decoded frames: the same sample
+    decoded = load_video(write_animation(tmp_path / "clip.avi", frames, fps=10))
+    np.testing.assert_array_equal(foreground_masks(decoded, background_frames=path),
+                                  foreground_masks(decoded, background_frames=load_video(path)))
+    with pytest.raises(ValueError, match="change shape"):
+        foreground_masks(frames, background_frames=empty[:, :20])
+    with pytest.raises(ValueError, match="empty"):
+        foreground_masks(frames, background_frames=iter([]))
+
+
+def test_a_long_iterator_of_background_frames_is_sampled_evenly_in_bounded_memory():
+    from mflib.video import _sample_iterator
+    frames = (np.arange(1000) // 4).astype(np.uint8)[:, None, None].repeat(4, 1).repeat(4, 2)
+    picked = _sample_iterator(iter(np.array_split(frames, 37)), 10)
+    steps = np.diff(picked[:, 0, 0].astype(int))
+    assert len(picked) == 10 and steps.min() >= 0 and picked[-1, 0, 0] - picked[0, 0, 0] > 150
+
+
+def test_queued_traffic_does_not_become_background():
+    """Foreground covers a band in 70 % of the frames, each time in another colour: the mode keeps the road."""
+    g = np.random.default_rng(3)
+    n, h, w = 80, 20, 40
+    frames = np.clip(0.5 + g.normal(0, 0.01, (n, h, w, 3)), 0, 1).astype(np.float32)
+    truth = np.zeros((n, h, w), bool)
+    busy = g.random(n) < 0.7
+    for t in np.nonzero(busy)[0]:
+        frames[t, 5:15, 10:30] = g.uniform(0, 1, 3)
+        truth[t, 5:15, 10:30] = True
+    masks = foreground_masks(frames, median=0, close=0)
+    score = cdnet_fmeasure(masks, as_gt(truth))
+    assert busy.mean() > 0.6 and score.recall > 0.95 and score.precision > 0.95, score
