@@ -68,6 +68,7 @@ def run(spec):
     learn = 0.0
     if method in ("knn", "mog2"):
         make = cv2.createBackgroundSubtractorKNN if method == "knn" else cv2.createBackgroundSubtractorMOG2
+        cv2.setRNGSeed(0)                 # KNN draws random samples: the same draws every run
         sub = make(detectShadows=variant.endswith("shadow"))
         for f in warm:
             sub.apply(f)   # warm up on the frames before the scored range, as CDnet intends

@@ -15,7 +15,8 @@ Pictures
 Numerics
     :mod:`mflib.svd` (randomized SVD, storage in bytes, :class:`~mflib.svd.SVDCompressor`),
     :mod:`mflib.quantize` (integer factors, 2 to 16 bits), :mod:`mflib.metrics` (relative error, PSNR, CDnet F),
-    :mod:`mflib.rpca` (robust PCA), :mod:`mflib.background` (the per-pixel background model),
+    :mod:`mflib.rpca` (robust PCA), :mod:`mflib.robust` (high-breakdown mode and scale),
+    :mod:`mflib.background` (the per-pixel background model),
     :mod:`mflib.video` (foreground masks of whole clips), :mod:`mflib.nmf` (beta-divergence NMF),
     :mod:`mflib.recommend` (matrix factorization of ratings, Spark's ALS), :mod:`mflib.spark` (a local session).
 Text

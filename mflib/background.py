@@ -8,8 +8,9 @@ low rank -- and moving objects are sparse: robust PCA separates them.
    80 evenly spaced frames, and at most 8,192 random pixel values of each. Its
    low-rank part gives the background's coefficients over time; its rank is the
    number of singular values above the noise edge ``sigma (sqrt(m) + sqrt(n))``
-   (a Marchenko-Pastur bound), at most 9 (the dimension that captures a
-   Lambertian scene under any distant lighting, Basri and Jacobs 2003).
+   (a Marchenko-Pastur bound), at most 9 (Basri and Jacobs 2003: the images of a
+   convex Lambertian object under distant lighting are approximated by a 9-dimensional
+   subspace; here only a bound on the work per frame).
 2. **Full-resolution background** -- every pixel's loadings on those
    coefficients, fitted robustly over the sampled frames: the first as the
    half-sample mode of the brightness-normalized values (the densest cluster,
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import one_blas_thread
-from ._validation import check_frames, check_positive_int
+from ._validation import check_frames, check_number, check_positive_int
 from .layout import frames_to_matrix
 from .robust import deviation_scale, half_sample_mode, reweighted_scale
 from .rpca import RobustPCA
@@ -49,7 +50,7 @@ COVERAGE = 0.1                 # the start scale needs the background in a tenth
 CUT = 3.0                      # values beyond 3 noise scales are skipped (fits) or left out (scales)
 ROUNDING = 1 / (255 * math.sqrt(12))   # noise of rounding to 8 bits: no start scale is below it
 MAX_ROWS = 8192                # pixel values robust PCA sees per sampled frame
-MAX_RANK = 9                   # Basri-Jacobs: 9 harmonics capture Lambertian shading
+MAX_RANK = 9                   # Basri-Jacobs: 9 harmonics approximate a convex Lambertian object's images
 WORK_BYTES = 2 ** 28           # working budget for one chunk's float32 arrays (256 MB)
 
 
@@ -72,7 +73,7 @@ def _temporal_basis(sample, lam, max_rank, random_state):
     return A.astype(np.float32)
 
 
-def _robust_fit(Z, A, tau=None, n_refine=2, relative=False):
+def _robust_fit(Z, A, tau=None, n_refine=2, relative=False, coverage=COVERAGE):
     """Robust ``Z ~ u @ A.T`` for every row of Z (p, n) float32: returns (u (p, r), residual).
 
     Start: the first coefficient as the half-sample mode of the ratios (the
@@ -99,23 +100,23 @@ def _robust_fit(Z, A, tau=None, n_refine=2, relative=False):
         spread = MAD_TO_SIGMA * np.median(np.abs(R) / tau, axis=1, keepdims=True)
         tau = np.float32(3) * tau * np.maximum(spread, 1)
     else:
-        tau = np.float32(CUT) * _scale(R)[:, None]
+        tau = np.float32(CUT) * _scale(R, coverage)[:, None]
     for _ in range(n_refine):
         fit = u @ At
         u = np.where(np.abs(Z - fit) > tau, fit, Z) @ pinv
     return u, Z - u @ At
 
 
-def _scale(R):
+def _scale(R, coverage=COVERAGE):
     """Noise scale of each row of residuals R (p, n): low-coverage start, then reweighted."""
-    start = np.maximum(deviation_scale(np.abs(R), COVERAGE), np.float32(ROUNDING))
+    start = np.maximum(deviation_scale(np.abs(R), coverage), np.float32(ROUNDING))
     return reweighted_scale(R * R, start, 1, CUT)
 
 
-def _chroma_scale(across2):
+def _chroma_scale(across2, coverage=COVERAGE):
     """Noise scale per component of 2-D residuals from their squared norms (p, n): Rayleigh start, reweighted."""
-    k = max(1, math.ceil(COVERAGE * across2.shape[1])) - 1
-    start = np.sqrt(np.partition(across2, k, axis=1)[:, k]) / np.float32(math.sqrt(-2 * math.log1p(-COVERAGE)))
+    k = max(1, math.ceil(coverage * across2.shape[1])) - 1
+    start = np.sqrt(np.partition(across2, k, axis=1)[:, k]) / np.float32(math.sqrt(-2 * math.log1p(-coverage)))
     start = np.maximum(start, np.float32(ROUNDING))
     return reweighted_scale(across2, start, 2, CUT)
 
@@ -234,7 +235,7 @@ class BackgroundModel:
         return fg.reshape(k, *self.frame_shape[:2])
 
 
-def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
+def learn_background(sample, *, lam=None, max_rank=MAX_RANK, coverage=COVERAGE, random_state=0):
     """Learn a :class:`BackgroundModel` from sampled frames (n, H, W) or (n, H, W, 3).
 
     Parameters
@@ -245,6 +246,10 @@ def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
         Sparsity weight of robust PCA (default ``1/sqrt(number of pixel values it sees)``).
     max_rank : int
         Upper bound on the background's rank (bounds the work per frame).
+    coverage : float in (0, 1)
+        Share of a pixel's closest deviations its starting noise scale is read from
+        (:func:`mflib.robust.deviation_scale`): the scale survives as long as the
+        background shows in at least this share of the sampled frames.
     random_state : int
         Seed of the pixel subsample and of the randomized SVDs.
 
@@ -254,6 +259,7 @@ def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
     """
     arr = check_frames(sample, "sample")
     max_rank = check_positive_int(max_rank, "max_rank")
+    coverage = check_number(coverage, "coverage", 0, 1, low_open=True)
     A = _temporal_basis(arr, lam, max_rank, random_state)
     n, P = len(arr), math.prod(arr.shape[1:])
     colour = arr.ndim == 4
@@ -264,9 +270,9 @@ def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
     block = max(3, (WORK_BYTES // (16 * n * 4)) // 3 * 3)                 # pixel values per block
     for a in range(0, P, block):
         Z = frames_to_matrix(flat[:, a:a + block].T)
-        u, R = _robust_fit(Z, A)
+        u, R = _robust_fit(Z, A, coverage=coverage)
         basis[:, a:a + block] = u.T
-        scale[a:a + block] = _scale(R)
+        scale[a:a + block] = _scale(R, coverage)
         if colour:      # residual along the background's colour (brightness) and across it (chroma)
             p = slice(a // 3, (a + len(u)) // 3)
             d = u[:, 0].reshape(-1, 3)
@@ -274,8 +280,8 @@ def learn_background(sample, *, lam=None, max_rank=MAX_RANK, random_state=0):
             along = _triplet_sum(R.T * d)
             xd, Zt = _triplet_sum(Z.T * d), Z.T               # as `detect` measures it: from x alone
             across2 = np.maximum(_triplet_sum(Zt * Zt) - xd * xd, 0)
-            direction[a:a + block], brightness[p] = d, _scale(np.ascontiguousarray(along.T))
-            chroma[p] = _chroma_scale(np.ascontiguousarray(across2.T))
+            direction[a:a + block], brightness[p] = d, _scale(np.ascontiguousarray(along.T), coverage)
+            chroma[p] = _chroma_scale(np.ascontiguousarray(across2.T), coverage)
     # a pixel that never changed in the sample would get a zero scale: floor at the typical pixel's
     floor = lambda s: np.maximum(s, max(float(np.median(s)), 1e-4)).astype(np.float32)  # noqa: E731
     rows = np.sort(np.random.default_rng(random_state).choice(P, min(P, MAX_ROWS), replace=False))

@@ -14,8 +14,8 @@ describe the traffic. The estimators here survive more:
   of the absolute deviations from a centre (``coverage=0.5`` is the MAD); a small
   coverage tolerates a foreground share up to ``1 - coverage``.
 * :func:`reweighted_scale` -- the efficiency back: the mean square of the deviations
-  within ``cut`` scales, corrected for the truncation, iterated (the reweighting step
-  of high-breakdown estimators, Rousseeuw and Leroy 1987).
+  within ``cut`` scales, corrected for the truncation, iterated (a reweighting step
+  after a high-breakdown start).
 """
 
 import math

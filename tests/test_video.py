@@ -184,6 +184,8 @@ def test_bad_parameters():
         foreground_masks(frames, shadow_ratio=0)
     with pytest.raises(ValueError, match="max_rank"):
         learn_background(frames, max_rank=0)
+    with pytest.raises(ValueError, match="coverage"):
+        learn_background(frames, coverage=0)
     model = learn_background(frames)
     with pytest.raises(ValueError, match="do not match"):
         model.detect(frames[:, :10])
