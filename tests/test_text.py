@@ -92,6 +92,8 @@ def test_topic_model_is_a_text_estimator():
         TopicModel(2, method="lda").fit(DOCS)
     with pytest.raises(InvalidParameterError, match="n_topics"):
         TopicModel(0).fit(DOCS)
+    with pytest.raises((TypeError, ValueError), match="n_topics"):
+        TopicModel(True).fit(DOCS)
     W = TopicModel(2, min_df=1, max_df=1.0).fit_transform(DOCS)
     assert W.shape == (len(DOCS), 2) and W.min() >= 0
     fitted = TopicModel(2, min_df=1, max_df=1.0).fit(DOCS)

@@ -9,6 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import refuse_bool_params
 from ..nmf import MultiplicativeNMF
 from ..svd import randomized_svd
 
@@ -171,6 +172,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         ndarray, shape (n_documents, n_topics)
             NMF: the non-negative weights ``W``; LSA: ``U_k S_k``.
         """
+        refuse_bool_params(self)                  # Interval(Integral) would take True as n_topics=1
         texts = as_texts(docs)
         self.vectorizer_ = self._vectorizer()
         try:
