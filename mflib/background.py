@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._threads import one_blas_thread
-from ._validation import check_frames, check_number, check_positive_int
+from ._validation import check_frames, check_int, check_number, check_positive_int
 from .layout import frames_to_matrix
 from .robust import deviation_scale, half_sample_mode, reweighted_scale
 from .rpca import RobustPCA
@@ -60,6 +60,8 @@ def _temporal_basis(sample, lam, max_rank, random_state):
     rng = np.random.default_rng(random_state)
     rows = np.sort(rng.choice(flat.shape[1], min(flat.shape[1], MAX_ROWS), replace=False))
     Xs = frames_to_matrix(np.ascontiguousarray(flat[:, rows]))         # the row sample only: bounded memory
+    if not Xs.any():          # a black clip: the background is constant (robust PCA has nothing to decompose)
+        return np.ones((len(sample), 1), np.float32)
     with one_blas_thread():
         L = RobustPCA(lam=lam, tol=1e-4, max_iter=500, random_state=random_state).fit(Xs).low_rank_
         U, s, Vt = np.linalg.svd(L, full_matrices=False)
@@ -123,6 +125,8 @@ def _chroma_scale(across2, coverage=COVERAGE):
 
 def tail_quantile(threshold, dof):
     """The chi-square(dof) quantile with the two-sided Gaussian tail of ``threshold`` sigmas."""
+    threshold = check_number(threshold, "threshold", 0, low_open=True)
+    dof = check_int(dof, "dof", 1)
     if dof == 1:
         return float(threshold) ** 2
     from scipy.stats import chi2
@@ -182,6 +186,8 @@ class BackgroundModel:
     def background(self, frames):
         """The background of each frame, float32 in [0, 1] units, shape of ``frames``."""
         arr = check_frames(frames, min_frames=1)
+        if arr.shape[1:] != self.frame_shape:
+            raise ValueError(f"frames of shape {arr.shape[1:]} do not match the model's {self.frame_shape}.")
         X = frames_to_matrix(arr)
         return (self.coefficients(X) @ self.basis).reshape(arr.shape)
 

@@ -365,3 +365,35 @@ def test_a_declared_boolean_parameter_is_still_accepted():
     refuse_bool_params(SparkALS(implicit_prefs=True))            # "boolean" in its constraints: valid
     with pytest.raises(TypeError, match="not a bool"):
         refuse_bool_params(SparkALS(n_components=True))
+
+
+@pytest.mark.parametrize("frames", [np.zeros((5, 6, 7), bool), np.zeros((5, 6, 7, 3), np.uint8)])
+def test_a_black_clip_has_no_foreground_and_a_bright_square_is_found(frames):
+    from mflib.background import learn_background
+
+    assert not foreground_masks(frames).any()            # was "X is all zeros: nothing to decompose"
+    model = learn_background(frames.astype(np.uint8))
+    bright = np.zeros((1, *frames.shape[1:]), np.uint8)
+    bright[0, 2:4, 2:4] = 200
+    assert model.detect(bright).sum() == 4
+
+
+BACKGROUND = {   # nan or inf quantiles (so every pixel or none was foreground), an IndexError
+    "negative threshold": (lambda m: m.detect(m_frames(), threshold=-1), ValueError, "threshold=-1"),
+    "nan threshold": (lambda m: m.detect(m_frames(), threshold=np.nan), ValueError, "threshold must be finite"),
+    "text threshold": (lambda m: m.detect(m_frames(), threshold="5"), TypeError, "threshold must be a number"),
+    "frames of another size": (lambda m: m.background(m_frames()[:, :3]), ValueError, "do not match"),
+}
+
+
+def m_frames():
+    return (np.random.default_rng(1).random((4, 6, 7)) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("case", BACKGROUND)
+def test_background_model_names_bad_arguments(case):
+    from mflib.background import learn_background
+
+    call, error, match = BACKGROUND[case]
+    with pytest.raises(error, match=match):
+        call(learn_background(m_frames()))
