@@ -140,9 +140,13 @@ def test_registered_names_resolve_in_datasets(data_dir, tmp_path):
     assert datasets.resolve(own) is own and datasets.resolve("mine.avi") == "mine.avi"
 
 
-def test_unknown_registry_name():
-    with pytest.raises(KeyError, match="not a registered data set"):
-        datasets.fetch("nope.mat")
+@pytest.mark.parametrize("name", ["nope.mat", None, "../../etc/passwd"])
+def test_unknown_registry_name_is_a_sentence_naming_the_fix(name):
+    with pytest.raises(datasets.UnknownDataSetError) as err:   # also a KeyError and a ValueError
+        datasets.fetch(name)
+    assert isinstance(err.value, KeyError) and isinstance(err.value, ValueError)
+    assert str(err.value).startswith(f"{name!r} is not a registered data set; pass one of [")
+    assert "datasets.registered()" in str(err.value)
 
 
 # -- CDnet ---------------------------------------------------------------------

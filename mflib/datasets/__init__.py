@@ -39,11 +39,13 @@ from .registry import (
     DataCorruptError,
     DataNotFoundError,
     DownloadTimeoutError,
+    UnknownDataSetError,
     is_registered,
     registered,
     sha256,
 )
 
 __all__ = ["CacheNotWritableError", "DataCorruptError", "DataNotFoundError", "DownloadTimeoutError",
-           "ML100K_GENRES", "brown", "cdnet", "data_home", "fetch", "is_registered", "movie_reviews",
-           "movielens_100k", "olivetti_faces", "registered", "resolve", "sample_image", "sha256", "state_union"]
+           "UnknownDataSetError", "ML100K_GENRES", "brown", "cdnet", "data_home", "fetch", "is_registered",
+           "movie_reviews", "movielens_100k", "olivetti_faces", "registered", "resolve", "sample_image", "sha256",
+           "state_union"]

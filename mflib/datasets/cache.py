@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from . import download, registry
-from .registry import REPO_ROOT, CacheNotWritableError, DataNotFoundError, DownloadTimeoutError
+from .registry import REPO_ROOT, CacheNotWritableError, DataNotFoundError, DownloadTimeoutError, UnknownDataSetError
 
 try:
     import fcntl
@@ -57,8 +57,8 @@ def fetch(relpath):
 
     Raises
     ------
-    KeyError
-        ``relpath`` is not registered.
+    UnknownDataSetError
+        ``relpath`` is not registered (a ``KeyError`` and a ``ValueError``).
     DataNotFoundError
         Not in ``MFLIB_DATA`` (when set), or not cached and the download
         failed (:class:`DownloadTimeoutError` if it stalled,
@@ -72,7 +72,8 @@ def fetch(relpath):
     entries = registry._registry()
     relpath = PurePath(relpath).as_posix() if isinstance(relpath, PurePath) else relpath
     if relpath not in entries:
-        raise KeyError(f"{relpath!r} is not a registered data set; known: {sorted(entries)}.")
+        raise UnknownDataSetError(f"{relpath!r} is not a registered data set; pass one of {sorted(entries)} "
+                                  "(datasets.registered() lists them).")
     url, accepted = entries[relpath]
     home = data_home()
     local = home / relpath

@@ -29,6 +29,13 @@ class DownloadTimeoutError(DataNotFoundError, TimeoutError):
     """A download, or the wait for another process's download, passed its deadline."""
 
 
+class UnknownDataSetError(KeyError, ValueError):
+    """A name that is not one of the course's data sets (a ``KeyError`` that reads as a sentence)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
 class CacheNotWritableError(DataNotFoundError):
     """The cache folder cannot hold a download: a file, read-only, or its disk is full."""
 
