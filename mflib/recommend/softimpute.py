@@ -62,11 +62,11 @@ class SoftImpute(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     global_mean_ : float
-    user_factors_ : ndarray of shape (n_users, rank_)
+    user_factors_ : ndarray of shape (n_users, ``rank_``)
         ``U max(Sigma - lambda, 0)``.
-    item_factors_ : ndarray of shape (n_items, rank_)
+    item_factors_ : ndarray of shape (n_items, ``rank_``)
         ``V``.
-    singular_values_ : ndarray of shape (rank_,)
+    singular_values_ : ndarray of shape (``rank_``,)
         The shrunk singular values of ``Z``.
     rank_ : int
     user_ids_, item_ids_ : ndarray of int64
