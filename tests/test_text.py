@@ -328,6 +328,7 @@ def test_verdict_is_built_from_the_table():
 
 # -- Spark ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow                 # a JVM start and a Spark job (about 20 s)
 def test_spark_lsa_equals_numpy_on_the_same_matrix():
     pytest.importorskip("pyspark")
     from sklearn.feature_extraction.text import CountVectorizer
