@@ -53,14 +53,28 @@ most coherent and within the seed spread of the best NMI and ARI (its own LSA + 
 import argparse
 import time
 import warnings
-import zlib
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mflib.datasets import brown, movie_reviews, state_union
 from mflib.svd import randomized_svd
-from mflib.text import analyzer, context_counts, normalize_rows, peers, ppmi, read_word_pairs, similarity_correlation
+from mflib.text import (
+    analyzer,
+    bootstrap_difference,
+    context_counts,
+    cross_validated_scores,
+    pair_halves,
+    peers,
+    ppmi,
+    read_word_pairs,
+    similarity_correlation,
+    train_sgns,
+    weight_rows,
+)
+
+BETAS = (0.0, 0.5, 1.0)          # PPMI-SVD's candidates: the row weight (0 = the plain SVD)
+NEGATIVES = (5, 10, 15)          # SGNS's candidates: Mikolov et al. advise 5-20 negatives for small data
 
 
 def topic_tables(seeds):
@@ -71,7 +85,7 @@ def topic_tables(seeds):
                         (True, "two candidate settings each, chosen by NPMI coherence (no labels)")]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            table = peers.compare(M, corpus.target, 15, seeds=seeds, tune=tune)
+            table = peers.compare(M, corpus.target, 15, seeds=seeds, tune=tune, n_jobs=2)
         print(f"Topics -- {title}")
         print(peers.format_table(table))
         print(peers.verdict(table))
@@ -88,42 +102,78 @@ def sentences():
 
 
 def word_vector_tables(sgns_seeds):
-    from gensim.models import Word2Vec
     from gensim.test.utils import datapath
 
     sents = sentences()
     print(f"Word vectors: {sum(map(len, sents)):,} tokens, window 2, 300 dimensions, min_count 5\n")
     start = time.perf_counter()
     vocab, C = context_counts(sents, window=2, min_count=5)
-    U, S, _ = randomized_svd(ppmi(C, alpha=0.75), 300, n_iter=3, random_state=0)
-    svd_seconds = time.perf_counter() - start
-    sgns, sgns_seconds = [], []
-    for seed in sgns_seeds:
+    P = ppmi(C, alpha=0.75)
+    count_seconds = time.perf_counter() - start
+    svd, svd_seconds = {}, {}
+    for beta in BETAS:
         start = time.perf_counter()
-        model = Word2Vec(sents, vector_size=300, window=2, min_count=5, sg=1, negative=5, workers=1, seed=seed,
-                         hashfxn=lambda word: zlib.crc32(word.encode()))
-        sgns_seconds.append(time.perf_counter() - start)
-        sgns.append((np.array(model.wv.index_to_key), model.wv.vectors))
+        U, S, _ = randomized_svd(weight_rows(P, C.sum(axis=1), beta), 300, n_iter=3, random_state=0)
+        svd[f"beta={beta}"], svd_seconds[beta] = (vocab, U * S**0.5), time.perf_counter() - start + count_seconds
+    trained, sgns_seconds = {}, []
+
+    def sgns(negative, seed):
+        if (negative, seed) not in trained:
+            model, seconds = train_sgns(sents, negative=negative, seed=seed)
+            trained[negative, seed] = (np.array(model.wv.index_to_key), model.wv.vectors)
+            sgns_seconds.append(seconds)
+        return trained[negative, seed]
+
     benches = {"WordSim-353": read_word_pairs(datapath("wordsim353.tsv")),
                "SimLex-999": read_word_pairs(datapath("simlex999.txt"))}
-    svd = normalize_rows(U * S**0.5)
-    print(f"{'benchmark':<12} {'pairs':>9} {'PPMI-SVD rho':>13} {'SGNS rho':>16}")
-    for name, (pairs, human) in benches.items():
-        rho, covered = similarity_correlation(pairs, human, vocab, svd)
-        rhos = [similarity_correlation(pairs, human, v, w)[0] for v, w in sgns]
-        print(f"{name:<12} {covered.sum():>4}/{len(pairs):<4} {rho:>13.3f} {np.mean(rhos):>9.3f} ± {np.std(rhos):.3f}")
-    print(f"time: PPMI-SVD {svd_seconds:.1f} s (counts, PPMI, SVD); SGNS {np.mean(sgns_seconds):.1f} s per model\n")
 
-    print("Eigenvalue weighting p chosen on a random half of the pairs (seed 0), scored on the other half")
-    print(f"{'benchmark':<12} {'chosen p':>8} {'PPMI-SVD rho':>13} {'SGNS rho':>16}")
+    print("Standard settings, all pairs: PPMI-SVD as Levy et al. (beta = 0, p = 0.5), SGNS as Mikolov et al. "
+          f"(5 negatives; seeds {list(sgns_seeds)})")
+    print(f"{'benchmark':<12} {'pairs':>9} {'PPMI-SVD':>9} {'SGNS':>15}")
     for name, (pairs, human) in benches.items():
-        half = np.random.default_rng(0).random(len(pairs)) < 0.5
-        select = ([p for p, h in zip(pairs, half) if h], human[half])
-        report = ([p for p, h in zip(pairs, half) if not h], human[~half])
-        best = max((0.0, 0.5, 1.0), key=lambda p: similarity_correlation(*select, vocab, U * S**p)[0])
-        rho = similarity_correlation(*report, vocab, U * S**best)[0]
-        rhos = [similarity_correlation(*report, v, w)[0] for v, w in sgns]
-        print(f"{name:<12} {best:>8} {rho:>13.3f} {np.mean(rhos):>9.3f} ± {np.std(rhos):.3f}")
+        rho, covered = similarity_correlation(pairs, human, *svd["beta=0.0"])
+        rhos = [similarity_correlation(pairs, human, *sgns(5, s))[0] for s in sgns_seeds]
+        print(f"{name:<12} {covered.sum():>4}/{len(pairs):<4} {rho:>9.3f} {np.mean(rhos):>7.3f} ± {np.std(rhos):.3f}")
+
+    halves = pair_halves(benches, seed=0)
+    svd_scores = cross_validated_scores(benches, svd, halves)
+    first = {f"negative={n}": sgns(n, sgns_seeds[0]) for n in NEGATIVES}
+    sgns_scores = cross_validated_scores(benches, first, halves)
+    print("\nEqual budget: three candidate settings each (PPMI-SVD: the row weight beta; SGNS: the number of "
+          "negatives), chosen on one half of the pairs by the sum of rho over both benchmarks, scored on the other "
+          f"half, then the halves swapped. SGNS's held-out scores over seeds {list(sgns_seeds)}, chosen setting.")
+    print(f"{'benchmark':<12} {'half':<7} {'SVD chose':<10} {'PPMI-SVD':>9} {'SGNS chose':<12} {'SGNS':>15}")
+    sentences_out = []
+    for name in benches:
+        per_seed = []
+        for half in (True, False):
+            choice = sgns_scores[name, half][0]
+            negative = int(choice.split("=")[1])
+            mask = halves[name] == half
+            scored = [similarity_correlation([p for p, m in zip(benches[name][0], mask) if m], benches[name][1][mask],
+                                             *sgns(negative, s))[0] for s in sgns_seeds]
+            per_seed.append(scored)
+            print(f"{name:<12} {'first' if half else 'second':<7} {svd_scores[name, half][0]:<10} "
+                  f"{svd_scores[name, half][1]:>9.3f} {choice:<12} {np.mean(scored):>7.3f} ± {np.std(scored):.3f}")
+        mean_svd = np.mean([svd_scores[name, h][1] for h in (True, False)])
+        sgns_means = np.mean(per_seed, axis=0)                         # mean over the halves, one per seed
+        low, high = bootstrap_difference(benches[name], [
+            (halves[name] == h, svd[svd_scores[name, h][0]], first[sgns_scores[name, h][0]]) for h in (True, False)])
+        spread = max(np.std(sgns_means), 5e-4)
+        if mean_svd - sgns_means.mean() > spread and low > 0:
+            word = "better than"
+        elif sgns_means.mean() - mean_svd > spread and high < 0:
+            word = "worse than"
+        else:
+            word = "level with"
+        print(f"{name:<12} {'mean':<7} {'':<10} {mean_svd:>9.3f} {'':<12} {sgns_means.mean():>7.3f} ± "
+              f"{np.std(sgns_means):.3f}   bootstrap 95 % interval of the difference (seed {sgns_seeds[0]}) "
+              f"{low:+.3f} to {high:+.3f}")
+        sentences_out.append(f"{word} SGNS on {name} ({mean_svd:.3f} against {sgns_means.mean():.3f})")
+    print("Verdict: the count-weighted PPMI-SVD is " + " and ".join(sentences_out) + ".")
+    print(f"time: counts + PPMI {count_seconds:.1f} s; counts + PPMI + SVD " + ", ".join(
+        f"beta {b}: {t:.1f} s" for b, t in svd_seconds.items()) + f"; SGNS {np.mean(sgns_seconds):.1f} s per model "
+        f"({len(sgns_seconds)} models)")
 
 
 def main():

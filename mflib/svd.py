@@ -70,7 +70,9 @@ def randomized_svd(A, k, *, oversample=10, n_iter=2, random_state=0):
     A = _check_sparse(A) if sparse.issparse(A) else check_matrix(A, "A")
     k = check_rank(k, A.shape)
     oversample, n_iter = check_int(oversample, "oversample", 0), check_int(n_iter, "n_iter", 0)
-    top = float(np.abs(A).max())
+    # the stored values bound the entries (far below HUGE's margin even where duplicates add up); abs(A) of a
+    # sparse A would sort its indices in place, which fails on a read-only (memory-mapped) matrix
+    top = float(np.abs(A.data).max(initial=0.0)) if sparse.issparse(A) else float(np.abs(A).max())
     if top > HUGE:       # LAPACK's sums of squares would overflow: the SVD of A / top, singular values * top
         U, s, Vt = randomized_svd(A / top, k, oversample=oversample, n_iter=n_iter, random_state=random_state)
         return U, _unscale(s, top), Vt

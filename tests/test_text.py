@@ -18,14 +18,22 @@ from mflib.sliders import nearest_words_explorer, quantize_rows
 from mflib.svd import randomized_svd
 from mflib.text import (
     TopicModel,
+    analogies,
     analogy,
+    bootstrap_difference,
     context_counts,
+    cross_validated_scores,
+    half_cosines,
     nearest_words,
     npmi_coherence,
+    pair_halves,
     peers,
     ppmi,
     read_word_pairs,
     similarity_correlation,
+    train_sgns,
+    train_sgns_in_background,
+    weight_rows,
     word_vectors,
 )
 
@@ -219,7 +227,7 @@ def test_word_vectors_are_the_svd_of_ppmi():
     rng = np.random.default_rng(4)
     words = [f"w{i}" for i in range(30)]
     sentences = [list(rng.choice(words, size=8)) for _ in range(400)]
-    vocab, V = word_vectors(sentences, dim=5, window=2, min_count=1, power=1.0, subsample=None)
+    vocab, V = word_vectors(sentences, dim=5, window=2, min_count=1, power=1.0, weight=0, subsample=None)
     _, C = context_counts(sentences, 2, 1, subsample=None)
     U, s, _ = randomized_svd(ppmi(C).toarray(), 5, n_iter=3, random_state=0)     # the same SVD, densely
     ref = U * s
@@ -228,6 +236,53 @@ def test_word_vectors_are_the_svd_of_ppmi():
     exact = np.linalg.svd(ppmi(C).toarray(), compute_uv=False)[:5]
     np.testing.assert_allclose(s, exact, rtol=0.02)                                # and close to the exact one
     assert V.dtype == np.float32 and np.allclose(np.linalg.norm(V, axis=1), 1, atol=1e-5)
+
+
+def test_count_weighted_vectors_are_the_svd_of_the_scaled_rows():
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(30)]
+    sentences = [list(rng.choice(words, size=8, p=np.arange(1, 31) / 465)) for _ in range(400)]
+    vocab, V = word_vectors(sentences, dim=5, window=2, min_count=1, power=0.5, weight=1.0, subsample=None)
+    _, C = context_counts(sentences, 2, 1, subsample=None)
+    counts = np.asarray(C.sum(axis=1)).ravel()
+    U, s, _ = randomized_svd(np.sqrt(counts)[:, None] * ppmi(C).toarray(), 5, n_iter=3, random_state=0)
+    ref = U * np.sqrt(s)
+    np.testing.assert_allclose(V, ref / np.linalg.norm(ref, axis=1, keepdims=True), atol=1e-5)
+
+
+def test_weight_rows_gives_the_best_count_weighted_fit():
+    rng = np.random.default_rng(6)
+    M = sp.random(40, 30, density=0.4, random_state=7, format="csr")
+    counts = rng.integers(1, 500, size=40).astype(float)
+    A = weight_rows(M, counts, 1.0).toarray()
+    np.testing.assert_allclose(A, np.sqrt(counts)[:, None] * M.toarray())
+    d = 4
+
+    def weighted_error(X):
+        return np.sum(counts[:, None] * (M.toarray() - X) ** 2)
+
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    best = (U[:, :d] * s[:d] @ Vt[:d]) / np.sqrt(counts)[:, None]
+    np.testing.assert_allclose(weighted_error(best), np.sum(s[d:] ** 2))        # Eckart-Young, weighted
+    U0, s0, Vt0 = np.linalg.svd(M.toarray(), full_matrices=False)
+    assert weighted_error(best) < weighted_error(U0[:, :d] * s0[:d] @ Vt0[:d])   # the plain SVD fits it worse
+    for _ in range(20):                                                         # and so does any nearby rank-d
+        nudged = (U[:, :d] + 1e-3 * rng.standard_normal((40, d))) * s[:d] @ Vt[:d] / np.sqrt(counts)[:, None]
+        assert weighted_error(best) <= weighted_error(nudged)
+    np.testing.assert_allclose(weight_rows(M, counts, 0).toarray(), M.toarray())
+    with pytest.raises(ValueError, match=r"weight must lie in \[0, 1\]"):
+        weight_rows(M, counts, 2)
+
+
+def test_analogies_answer_as_analogy_does():
+    rng = np.random.default_rng(8)
+    vocab = [f"w{i}" for i in range(50)]
+    V = rng.standard_normal((50, 6))
+    questions = [tuple(rng.choice(vocab, size=3, replace=False)) for _ in range(40)]
+    expected = [analogy(a, b, c, vocab, V)[0][0] for a, b, c in questions]
+    assert analogies(questions, vocab, V, batch_size=7) == expected
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        analogies([("w1", "w2", "nope")], vocab, V)
 
 
 def test_subsampling_keeps_rare_words_and_thins_frequent_ones():
@@ -246,6 +301,8 @@ def test_word_vector_errors_name_the_fix():
         word_vectors([["a", "b", "c"]] * 5, dim=10, min_count=1, subsample=None)
     with pytest.raises(ValueError, match="alpha"):
         word_vectors([["a", "b"]], alpha=0)
+    with pytest.raises(ValueError, match="weight must be a number"):
+        word_vectors([["a", "b"]], weight=True)
 
 
 def test_nearest_words_and_analogy_on_planted_vectors():
@@ -347,3 +404,72 @@ def test_spark_lsa_equals_numpy_on_the_same_matrix():
     A = (counts @ sp.diags(np.log((len(texts) + 1) / (df + 1)))).toarray()
     s = np.linalg.svd(A, compute_uv=False)
     np.testing.assert_allclose(result["s"], s[:3], rtol=1e-6)
+
+
+def test_peer_comparison_is_the_same_run_in_parallel():
+    rng = np.random.default_rng(9)
+    groups = [[f"{g}{i}" for i in range(12)] for g in "abc"]
+    docs = [" ".join(rng.choice(groups[t % 3], size=30)) for t in range(36)]
+    labels = np.arange(36) % 3
+    M = peers.Matrices(docs, min_df=2, max_df=0.9, stop_words=None)
+    methods = ["mflib NMF", "k-means (TF-IDF)", "scikit-learn LDA"]
+    one = peers.compare(M, labels, 3, seeds=(0, 1), methods=methods, tune=True, n_jobs=1)
+    two = peers.compare(M, labels, 3, seeds=(0, 1), methods=methods, tune=True, n_jobs=2)
+    for m in methods:
+        assert one[m]["config"] == two[m]["config"]
+        for metric in ("nmi", "ari", "coherence"):
+            np.testing.assert_allclose(one[m][metric], two[m][metric])
+        assert len(one[m]["nmi"]) == (2 if m in peers.STOCHASTIC else 1)
+        chosen = max(peers.CANDIDATES[m], key=lambda c: peers.run(m, M, 3, 0, c)[3])   # the most coherent setting
+        assert one[m]["config"] == chosen
+    assert one["mflib NMF"]["nmi"][0] > 0.9                                              # three planted topics found
+
+
+def _planted_benchmark(seed=10, n_words=60, n_pairs=200):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(n_words)]
+    good = rng.standard_normal((n_words, 8))
+    pairs = [tuple(rng.choice(words, size=2, replace=False)) for _ in range(n_pairs)]
+    index = {w: i for i, w in enumerate(words)}
+    unit = good / np.linalg.norm(good, axis=1, keepdims=True)
+    human = np.array([unit[index[a]] @ unit[index[b]] for a, b in pairs]) + 0.1 * rng.standard_normal(n_pairs)
+    bad = rng.standard_normal((n_words, 8))
+    return words, good, bad, (pairs, human)
+
+
+def test_cross_validated_scores_choose_on_the_other_half():
+    words, good, bad, bench = _planted_benchmark()
+    benchmarks = {"planted": bench}
+    halves = pair_halves(benchmarks, seed=0)
+    assert 60 < halves["planted"].sum() < 140
+    scores = cross_validated_scores(benchmarks, {"good": (words, good), "bad": (words, bad)}, halves)
+    for half in (True, False):
+        chosen, rho = scores["planted", half]
+        assert chosen == "good"
+        mask = halves["planted"] == half
+        expected = similarity_correlation([p for p, m in zip(bench[0], mask) if m], bench[1][mask], words, good)[0]
+        assert rho == pytest.approx(expected)
+    # half_cosines keeps the masked pairs whose words the model knows
+    human_cos = half_cosines(bench, halves["planted"], (words, good))
+    assert len(human_cos[0]) == halves["planted"].sum()
+
+
+def test_bootstrap_difference_separates_a_real_gap_from_none():
+    words, good, bad, bench = _planted_benchmark()
+    halves = pair_halves({"planted": bench}, seed=0)["planted"]
+    parts = [(halves, (words, good), (words, bad)), (~halves, (words, good), (words, bad))]
+    low, high = bootstrap_difference(bench, parts, n_resamples=200)
+    assert 0 < low < high
+    same = bootstrap_difference(bench, [(halves, (words, good), (words, good))], n_resamples=50)
+    assert same == (0.0, 0.0)
+
+
+def test_sgns_trains_the_same_model_in_a_background_process():
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(40)]
+    sentences = [list(rng.choice(words, size=10)) for _ in range(300)]
+    here, seconds = train_sgns(sentences, dim=8, window=2, min_count=1, seed=3)
+    there, _ = train_sgns_in_background(sentences, dim=8, window=2, min_count=1, seed=3).result(timeout=120)
+    assert seconds > 0 and here.wv.index_to_key == there.wv.index_to_key
+    np.testing.assert_array_equal(here.wv.vectors, there.wv.vectors)      # one worker thread: reproducible
+    np.testing.assert_array_equal(here.syn1neg, there.syn1neg)

@@ -12,12 +12,14 @@ import time
 import warnings
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.cluster import KMeans
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from ..nmf import MultiplicativeNMF
 from ..svd import randomized_svd
@@ -44,6 +46,8 @@ class Matrices:
         vec = CountVectorizer(min_df=min_df, max_df=max_df, stop_words=stop_words, dtype=np.float64)
         self.counts = vec.fit_transform(texts).tocsr()
         self.tfidf = TfidfTransformer().fit_transform(self.counts).tocsr()
+        for X in (self.counts, self.tfidf):   # canonical now: read-only copies in worker processes stay valid
+            X.sum_duplicates()
         self.words = vec.get_feature_names_out()
         # coherence counts windows over *all* tokens, stop words included, as gensim's c_npmi
         tokenize = CountVectorizer().build_analyzer()
@@ -116,41 +120,68 @@ def run(method, M, k, seed, config):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)   # every method gets the same fixed budget
+        warnings.simplefilter("ignore", DeprecationWarning)   # gensim's LdaModel on NumPy 2
         labels, topics = RUNNERS[method](M, k, seed, **config)
     seconds = time.perf_counter() - start
     return labels, topics, seconds, float(npmi_coherence(topics, M.tokens).mean())
 
 
-def choose(method, M, k, seed=0):
+def _run_on_one_thread(method, M, k, seed, config):
+    with threadpool_limits(1):
+        return run(method, M, k, seed, config)
+
+
+def run_all(M, k, fits, n_jobs=1):
+    """The fits ``(method, seed, config)``, in order; ``n_jobs`` processes run them side by side.
+
+    Every fit runs on one thread, so each method's time is one core's time
+    whether the fits run one at a time or in parallel.
+    """
+    if n_jobs == 1:
+        return [_run_on_one_thread(m, M, k, s, c) for m, s, c in fits]
+    return Parallel(n_jobs=n_jobs)(delayed(_run_on_one_thread)(m, M, k, s, c) for m, s, c in fits)
+
+
+def choose(method, M, k, seed=0, n_jobs=1):
     """The candidate setting with the most coherent topics (no labels), and its run."""
-    runs = [(config, run(method, M, k, seed, config)) for config in CANDIDATES[method]]
-    return max(runs, key=lambda r: r[1][3])
+    runs = run_all(M, k, [(method, seed, config) for config in CANDIDATES[method]], n_jobs)
+    return max(zip(CANDIDATES[method], runs), key=lambda r: r[1][3])
 
 
-def compare(M, labels, k, seeds=(0, 1, 2), methods=None, tune=True):
+def compare(M, labels, k, seeds=(0, 1, 2), methods=None, tune=True, n_jobs=1):
     """Choose each method's setting on seed ``seeds[0]`` without labels, then score it on every seed.
 
     With ``tune=False`` every method keeps its first candidate, its standard
-    setting. Deterministic methods (both NMFs, NNDSVDA start) run once. Returns a dict
-    ``method -> {"config", "nmi", "ari", "coherence", "seconds"}`` of arrays
-    over the seeds, and the top words of the first seed's run.
+    setting. Deterministic methods (both NMFs, NNDSVDA start) run once.
+    ``n_jobs`` fits run at a time, each on one thread (see :func:`run_all`).
+    Returns a dict ``method -> {"config", "nmi", "ari", "coherence",
+    "seconds"}`` of arrays over the seeds, and the top words of the first
+    seed's run.
     """
+    methods = list(methods or CANDIDATES)
+    first = {}
+    if tune:   # every candidate on the first seed, the most coherent kept
+        candidates = [(m, seeds[0], c) for m in methods for c in CANDIDATES[m]]
+        for (m, _, c), r in zip(candidates, run_all(M, k, candidates, n_jobs)):
+            if m not in first or r[3] > first[m][1][3]:
+                first[m] = (c, r)
+        fits = []
+    else:
+        fits = [(m, seeds[0], CANDIDATES[m][0]) for m in methods]
+    config = {m: first[m][0] if tune else CANDIDATES[m][0] for m in methods}
+    fits += [(m, s, config[m]) for m in methods if m in STOCHASTIC for s in seeds[1:]]
+    done = {(m, s): r for (m, s, _), r in zip(fits, run_all(M, k, fits, n_jobs))} if fits else {}
     table = {}
-    for method in methods or CANDIDATES:
-        if tune:
-            config, first = choose(method, M, k, seeds[0])
-        else:
-            config = CANDIDATES[method][0]
-            first = run(method, M, k, seeds[0], config)
-        rest = [run(method, M, k, s, config) for s in seeds[1:]] if method in STOCHASTIC else []
-        runs = [first, *rest]
-        table[method] = {
-            "config": config,
+    for m in methods:
+        runs = [first[m][1] if tune else done[(m, seeds[0])]]
+        runs += [done[(m, s)] for s in seeds[1:]] if m in STOCHASTIC else []
+        table[m] = {
+            "config": config[m],
             "nmi": np.array([normalized_mutual_info_score(labels, r[0]) for r in runs]),
             "ari": np.array([adjusted_rand_score(labels, r[0]) for r in runs]),
             "coherence": np.array([r[3] for r in runs]),
             "seconds": np.array([r[2] for r in runs]),
-            "topics": first[1],
+            "topics": runs[0][1],
         }
     return table
 

@@ -45,7 +45,9 @@ def spark_lsa(spark, texts, k, *, min_df=3, max_df=0.5):
     n = len(texts)
     min_count, max_count = (float(v * n if isinstance(v, float) else v) for v in (min_df, max_df))
     start = time.perf_counter()
-    df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], ["id", "text"])
+    # Cached: the documents come from Python, and every later pass (the vocabulary, the document
+    # frequencies, the TF-IDF rows) would otherwise send them through Python workers again.
+    df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], ["id", "text"]).cache()
     tokens = Tokenizer(inputCol="text", outputCol="tokens").transform(df)
     counts = CountVectorizer(inputCol="tokens", outputCol="tf", minDF=min_count, maxDF=max_count)
     cv = counts.fit(tokens)
@@ -56,5 +58,6 @@ def spark_lsa(spark, texts, k, *, min_df=3, max_df=0.5):
     rows = MLUtils.convertVectorColumnsFromML(idf.transform(tf).select("tfidf"), "tfidf").cache()
     svd = RowMatrix(rows).computeSVD(k, computeU=False)
     rows.unpersist()
+    df.unpersist()
     return {"vocabulary": list(cv.vocabulary), "idf": idf.idf.toArray(), "s": svd.s.toArray(),
             "V": np.asarray(svd.V.toArray()), "seconds": time.perf_counter() - start}
