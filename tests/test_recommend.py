@@ -115,6 +115,33 @@ def test_bpmf_draws_have_the_posterior_mean_and_covariance(monkeypatch):
     assert np.isclose(sse, np.sum((t.data - b[0] - F[:, 0] * f[0, 0]) ** 2))
 
 
+def test_bpmf_draws_with_a_noise_precision_per_rating(monkeypatch):
+    """With a precision a_c per rating: N(G^-1 (X^T A t + Lambda mu), G^-1), G = Lambda + X^T A X, A = diag(a)."""
+    mu, precision = np.array([0.5, -1.0]), np.array([[2.0, 0.3], [0.3, 1.0]])
+    monkeypatch.setattr(solvers, "sample_prior", lambda theta, rng: (mu, precision))
+    F = np.array([[1.0], [-0.5], [2.0]])
+    t = csr_pattern(np.array([0, 0, 0]), np.array([0, 1, 2]), 1, 3)
+    t.data = np.array([1.0, 2.0, -1.0])
+    a = np.array([0.5, 4.0, 2.0])
+    rng = np.random.default_rng(1)
+    draws = np.array([np.r_[b, f[0]] for b, f, _ in (sample_rows(t, F, None, a, rng, False) for _ in range(20000))])
+    Xc = np.column_stack([np.ones(3), F])
+    G = precision + Xc.T @ (a[:, None] * Xc)
+    mean = np.linalg.solve(G, Xc.T @ (a * t.data) + precision @ mu)
+    np.testing.assert_allclose(draws.mean(axis=0), mean, atol=0.02)
+    np.testing.assert_allclose(np.cov(draws.T), np.linalg.inv(G), atol=0.01)
+
+
+def test_bpmf_noise_models():
+    """Both noise models fit and predict; an unknown noise model is refused with its name."""
+    X, y, _ = _synthetic(noise=0.3)
+    for noise in ("user-item", "global"):
+        mf = MatrixFactorization(3, n_draws=20, burn_in=5, noise=noise, random_state=0).fit(X, y)
+        assert np.all(np.isfinite(mf.predict(X))) and mf.noise_precision_ > 0
+    with pytest.raises(ValueError, match="noise"):
+        MatrixFactorization(noise="per-user").fit(X, y)
+
+
 def test_bpmf_averages_its_draws():
     X, y, _ = _synthetic(noise=0.3)
     mf = MatrixFactorization(3, n_draws=7, burn_in=3, random_state=0).fit(X, y)
