@@ -150,7 +150,12 @@ def check_frames(frames, name="frames", min_frames=2):
     if arr.dtype not in (np.uint8, np.float32, np.float64, bool):
         raise TypeError(f"{name} have dtype {arr.dtype}; pass uint8, or floats in [0, 1] (a 16-bit "
                         "video: frames / 65535).")
-    return check_finite(arr, name)
+    arr = check_finite(arr, name)
+    if arr.dtype.kind == "f" and (arr.min() < 0 or arr.max() > 1):
+        # float frames are read as [0, 1]; 0-255 floats would be taken as 255 times too bright, silently
+        raise ValueError(f"{name} are floats from {arr.min():.3g} to {arr.max():.3g}, outside the range [0, 1] "
+                         "float frames must lie in; divide 0-255 values by 255, or pass uint8.")
+    return arr
 
 
 def refuse_bool_params(estimator):

@@ -51,12 +51,20 @@ def shrink(X, tau, out=None):
     (True, array([-2., -0.,  1.]))
     """
     X = np.asarray(X)
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        raise ValueError("X holds NaN or infinite values; soft thresholding them gives NaN. Remove or "
+                         "impute them first (np.nan_to_num, or drop the rows).")
     try:
         tau_values = np.asarray(tau, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"tau must be a number or an array of numbers, got {tau!r}.") from None
     if not np.all(tau_values >= 0):
         raise ValueError(f"tau must be >= 0 (a number, or an array broadcasting against X), got {tau}.")
+    return _soft_threshold(X, tau, out)
+
+
+def _soft_threshold(X, tau, out=None):
+    """:func:`shrink` without the checks, for loops whose input is known to be finite."""
     sign = np.sign(X)                       # before `out` (possibly X) is overwritten
     if out is None:                         # a new float array (also for 0-d and integer input)
         out = np.asarray(np.abs(X.astype(np.result_type(X, 1.0), copy=False)))
@@ -272,7 +280,7 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
             sv = min(rank + 1 if rank < sv else rank + max(1, round(0.05 * min(m, n))), m, n)
             np.subtract(M, L, out=work)                         # S-step: shrink M - L + Y/mu
             work += Y * (1 / mu)
-            shrink(work, lam / mu, out=S)
+            _soft_threshold(work, lam / mu, out=S)
             np.subtract(M, L, out=work)                         # dual ascent on M = L + S
             work -= S
             history["residual"].append(float(np.linalg.norm(work)) / norm_M)

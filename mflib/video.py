@@ -95,6 +95,10 @@ def _first_frames(iterator, n):
 def _as_chunk(item):
     """One frame (H, W) or (H, W, 3) becomes a chunk of one; a chunk stays as it is."""
     item = np.asarray(item)
+    if item.ndim == 3 and item.shape[-1] == 4:
+        # an RGBA frame would otherwise pass as a chunk of H grayscale frames four pixels wide
+        raise ValueError(f"a frame of shape {item.shape} has 4 channels (RGBA?); drop the alpha channel with "
+                         "frame[..., :3]. (A chunk of grayscale frames 4 pixels wide: pass frames one by one.)")
     return item[None] if item.ndim == 2 or (item.ndim == 3 and item.shape[-1] == 3) else item
 
 

@@ -132,3 +132,9 @@ def test_dtype_follows_the_input_by_default():
     assert RobustPCA().fit(L0 + S0).low_rank_.dtype == np.float64
     assert RobustPCA().fit(np.round(10 * (L0 + S0)).astype(int)).low_rank_.dtype == np.float64
     assert RobustPCA(dtype=np.float32).fit(L0 + S0).low_rank_.dtype == np.float32
+
+
+def test_shrink_refuses_nan_and_inf():
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            shrink(np.array([bad, 1.0]), 0.5)

@@ -240,7 +240,7 @@ def test_background_frames_from_arrays_paths_and_iterators(tmp_path):
 
 def test_a_long_iterator_of_background_frames_is_sampled_evenly_in_bounded_memory():
     from mflib.video import _sample_iterator
-    frames = (np.arange(1000) // 4).astype(np.uint8)[:, None, None].repeat(4, 1).repeat(4, 2)
+    frames = (np.arange(1000) // 4).astype(np.uint8)[:, None, None].repeat(4, 1).repeat(6, 2)   # 4 x 6 frames
     picked = _sample_iterator(iter(np.array_split(frames, 37)), 10)
     steps = np.diff(picked[:, 0, 0].astype(int))
     assert len(picked) == 10 and steps.min() >= 0 and picked[-1, 0, 0] - picked[0, 0, 0] > 150
@@ -259,3 +259,17 @@ def test_queued_traffic_does_not_become_background():
     masks = foreground_masks(frames, median=0, close=0)
     score = cdnet_fmeasure(masks, as_gt(truth))
     assert busy.mean() > 0.6 and score.recall > 0.95 and score.precision > 0.95, score
+
+
+def test_rgba_frames_from_an_iterator_are_refused_not_read_as_narrow_grayscale_chunks():
+    rgba = np.zeros((6, 8, 10, 4), np.uint8)
+    with pytest.raises(ValueError, match="4 channels"):
+        list(foreground_masks(iter(list(rgba))))
+
+
+def test_float_frames_outside_0_1_are_refused():
+    frames = np.random.default_rng(0).integers(0, 256, (6, 8, 10)).astype(float)
+    with pytest.raises(ValueError, match=r"range \[0, 1\]"):
+        list(foreground_masks(frames))
+    with pytest.raises(ValueError, match=r"divide 0-255 values by 255"):
+        learn_background(frames)
