@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chapter_structure import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_evd_to_svd.ipynb"
@@ -17,27 +18,15 @@ def cells():
     return nbformat.read(NOTEBOOK, as_version=4).cells
 
 
-def _exercises(cells):
-    """(label, cells between solution-start and solution-end) for every exercise."""
-    found = []
-    for i, cell in enumerate(cells):
-        m = re.search(r"```\{exercise\}\n:label: (\S+)", cell.source) if cell.cell_type == "markdown" else None
-        if m:
-            start = next(j for j in range(i + 1, len(cells)) if "{solution-start}" in cells[j].source)
-            end = next(j for j in range(start, len(cells)) if "{solution-end}" in cells[j].source)
-            found.append((m.group(1), cells[start], cells[start + 1:end]))
-    return found
-
-
 def test_at_least_five_exercises_with_unique_prefixed_labels(cells):
-    labels = [label for label, _, _ in _exercises(cells)]
+    labels = [label for label, _, _ in exercises(cells)]
     assert len(labels) >= 5
     assert len(set(labels)) == len(labels)
     assert all(label.startswith("ch1-") for label in labels)
 
 
 def test_every_solution_is_hidden_and_asserts_its_answer(cells):
-    for label, start, body in _exercises(cells):
+    for label, start, body in exercises(cells):
         assert f"{{solution-start}} {label}" in start.source, label
         assert ":class: dropdown" in start.source, f"{label}: solution is not hidden"
         code = [c.source for c in body if c.cell_type == "code"]
