@@ -121,8 +121,8 @@ def sample_rows(targets, F, theta, alpha, rng, with_sse=True):
     mu, precision = sample_prior(theta, rng)
     a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), targets.data.shape)
     gram = grams(targets, Xc, a)
-    noisy = targets.copy()
-    noisy.data = a * targets.data + np.sqrt(a) * rng.standard_normal(len(targets.data))
+    noisy = sp.csr_array((a * targets.data + np.sqrt(a) * rng.standard_normal(len(targets.data)), targets.indices,
+                          targets.indptr), shape=targets.shape)             # shares the pattern: no copy
     prior = precision @ mu + rng.standard_normal((targets.shape[0], k1)) @ np.linalg.cholesky(precision).T
     gram += precision
     new = np.linalg.solve(gram, ((noisy @ Xc) + prior)[..., None])[..., 0]
