@@ -219,4 +219,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-
