@@ -10,9 +10,10 @@ the corpus, :func:`mflib.text.npmi_coherence`). Labels enter only in scoring.
 
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.cluster import KMeans
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
@@ -139,7 +140,10 @@ def run_all(M, k, fits, n_jobs=1):
     """
     if n_jobs == 1:
         return [_run_on_one_thread(m, M, k, s, c) for m, s, c in fits]
-    return Parallel(n_jobs=n_jobs)(delayed(_run_on_one_thread)(m, M, k, s, c) for m, s, c in fits)
+    # fresh processes (spawned: no copy of a kernel's threads), shut down before returning
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_run_on_one_thread, m, M, k, s, c) for m, s, c in fits]
+        return [f.result() for f in futures]
 
 
 def choose(method, M, k, seed=0, n_jobs=1):
