@@ -27,49 +27,59 @@ Usage::
     MFLIB_DATA=../shared/data python benchmarks/bench_recommend.py [--no-spark] [--seeds 2] [--folds 1,2,3,4,5]
     MFLIB_DATA=../shared/data python benchmarks/bench_recommend.py --select-bpmf   # how the BPMF default was chosen
 
-Measured on 2026-12-02 on the course's shared 2-core machine under heavy load (load average 12-15, so wall
-times are several times the CPU times), one run of 74 minutes, mean over 5 folds x 2 seeds::
+Measured on 2026-12-02 on the course's 2-core machine, one run of ``python benchmarks/bench_recommend.py``
+(about 35 minutes; it was paused for 18 minutes while another job timed a chapter, and ran beside a book
+build for part of the rest, so wall times are a little above the CPU times)::
 
-    method                               RMSE    MAE  spread  s/fit  CPU s   u1 RMSE
-    mflib defaults (BPMF, k=10, 10+150)  0.8954 0.7022  0.0003  12.06   2.17   0.9049
-    mflib ALS (reg chosen: 0.15)         0.9168 0.7225  0.0001   1.36   0.21   0.9281
-    mflib SGD (20 epochs)                0.9249 0.7284  0.0005   5.11   0.76   0.9379
-    Surprise BaselineOnly                0.9419 0.7449  0.0000   1.12   0.23   0.9550
-    Surprise SVD (k=100)                 0.9230 0.7265  0.0000   4.55   0.77   0.9347
-    Surprise SVD++ (k=20)                0.9181 0.7223  0.0005  62.77  11.87   0.9293
-    Surprise KNNBaseline (items)         0.9204 0.7215  0.0000   4.68   0.98   0.9362
-    Surprise NMF                         0.9571 0.7658  0.0012  10.83   1.41   0.9658
-    Spark ALS on the biases' residuals   0.9227 0.7247  0.0000  14.15   0.22   0.9346
+    RATING PREDICTION: mean over 5 folds x 2 seeds
+    method                                           RMSE    MAE  spread  s/fit  CPU s   u1 RMSE
+    mflib defaults (BPMF, k=10, 50 + 200 sweeps)   0.8944 0.7007  0.0000   2.90   2.65   0.9036
+    mflib BPMF                                     0.8937 0.7001  0.0000   6.67   6.21   0.9028
+    mflib ALS                                      0.9168 0.7225  0.0001   0.12   0.12   0.9281
+    mflib SGD (20 epochs)                          0.9249 0.7284  0.0005   0.56   0.54   0.9379
+    Surprise BaselineOnly                          0.9419 0.7449  0.0000   0.20   0.19   0.9550
+    Surprise SVD (k=100)                           0.9230 0.7265  0.0000   0.72   0.68   0.9347
+    Surprise SVD++ (k=20)                          0.9181 0.7223  0.0005  11.09  10.77   0.9293
+    Surprise KNNBaseline (items)                   0.9204 0.7215  0.0000   0.65   0.59   0.9362
+    Surprise NMF                                   0.9571 0.7658  0.0012   1.37   1.28   0.9658
+    Spark ALS on the biases' residuals             0.9227 0.7247  0.0000   2.01   0.18   0.9346
+    best RMSE: mflib BPMF (0.8937)
+      mflib defaults (BPMF, k=10, 50 + 200 sweeps): RMSE 0.8944,
+        behind the best by 0.0008 (2 SE of the paired differences 0.0003)
+      mflib ALS: RMSE 0.9168, behind the best by 0.0232 (2 SE of the paired differences 0.0011)
+      mflib SGD (20 epochs): RMSE 0.9249, behind the best by 0.0312 (2 SE of the paired differences 0.0021)
+      Surprise BaselineOnly: RMSE 0.9419, behind the best by 0.0483 (2 SE of the paired differences 0.0018)
+      Surprise SVD (k=100): RMSE 0.9230, behind the best by 0.0293 (2 SE of the paired differences 0.0014)
+      Surprise SVD++ (k=20): RMSE 0.9181, behind the best by 0.0244 (2 SE of the paired differences 0.0011)
+      Surprise KNNBaseline (items): RMSE 0.9204, behind the best by 0.0268 (2 SE of the paired differences 0.0025)
+      Surprise NMF: RMSE 0.9571, behind the best by 0.0635 (2 SE of the paired differences 0.0014)
+      Spark ALS on the biases' residuals: RMSE 0.9227, behind the best by 0.0290 (2 SE of the paired differences 0.0013)
 
-    top 10                               P@10   R@10   NDCG@10
-    popularity                           0.1568 0.1361 0.1982
-    PureSVD                              0.2945 0.2684 0.3900
-    EASE                                 0.2920 0.2723 0.3854
-    mflib ImplicitALS                    0.3025 0.2765 0.4002
-    Spark ALS implicitPrefs              0.2915 0.2738 0.3816
-    mflib BPMF, by predicted rating      0.1099 0.0669 0.1281
-    mflib ALS, by predicted rating       0.0862 0.0510 0.0947
+    TOP-10 RANKING: mean over 5 folds x 2 seeds
+    method                                           P@10   R@10   NDCG  spread  s/fit
+    popularity                                     0.1568 0.1361 0.1982  0.0000   0.00
+    PureSVD                                        0.2945 0.2684 0.3900  0.0000   0.02
+    EASE                                           0.2920 0.2723 0.3854  0.0000   0.30
+    mflib ImplicitALS                              0.3025 0.2765 0.4002  0.0001   1.98
+    Spark ALS implicitPrefs                        0.2915 0.2738 0.3816  0.0004   1.68
+    mflib BPMF (by predicted rating)               0.1154 0.0713 0.1361  0.0007   6.67
+    mflib ALS (by predicted rating)                0.0862 0.0510 0.0947  0.0005   0.12
+    best NDCG@10: mflib ImplicitALS (0.4002)
+      popularity: NDCG@10 0.1982, behind the best by 0.2020 (2 SE of the paired differences 0.0064)
+      PureSVD: NDCG@10 0.3900, behind the best by 0.0101 (2 SE of the paired differences 0.0033)
+      EASE: NDCG@10 0.3854, behind the best by 0.0148 (2 SE of the paired differences 0.0006)
+      Spark ALS implicitPrefs: NDCG@10 0.3816, behind the best by 0.0185 (2 SE of the paired differences 0.0037)
+      mflib BPMF (by predicted rating): NDCG@10 0.1361,
+        behind the best by 0.2641 (2 SE of the paired differences 0.0153)
+      mflib ALS (by predicted rating): NDCG@10 0.0947, behind the best by 0.3055 (2 SE of the paired differences 0.0179)
 
-Every gap to the best row exceeded twice the standard error of the paired differences, except the tuned BPMF
-row (the same model as the default).
+    Spark local[2] session start-up: 5.4 s (once, not in the fit times)
 
-The default BPMF then changed (a noise scale per user and per item instead of one noise precision; 50 + 200
-sweeps instead of 10 + 150), chosen by ``--select-bpmf`` on the validation tenths (lowest mean validation RMSE
-among the settings that fit in 3 CPU s: 0.9001, against 0.9018 for one noise precision at its best, k = 20 with
-10 + 100 sweeps).
-Its rows were re-measured on 2026-12-02 (load average falling from 4.8 to 1.3 during the run) with
-``python benchmarks/bench_recommend.py --no-spark --only BPMF`` (5.5 minutes)::
-
-    method                                         RMSE    MAE  spread  s/fit  CPU s   u1 RMSE
-    mflib defaults (BPMF, k=10, 50 + 200 sweeps)   0.8944 0.7007  0.0000   2.73   2.59   0.9036
-    mflib BPMF (k chosen: 20, 20, 20, 10, 20)      0.8937 0.7001  0.0000   6.36   6.14   0.9028
-
-    top 10                                         P@10   R@10   NDCG@10
-    mflib BPMF, by predicted rating                0.1154 0.0713 0.1361
-
-The tuned row is ahead of the default by 0.0008 (twice the standard error of the paired differences: 0.0003),
-at more than twice the fit time. The other rows above are from the full run before the change.
-``--select-bpmf`` took 12 minutes here.
+The default BPMF (a noise scale per user and per item; 50 + 200 sweeps) was chosen by ``--select-bpmf`` on
+the validation tenths: the lowest mean validation RMSE among the settings that fit in 3 CPU s (0.9001, against
+0.9018 for one noise precision at its best, k = 20 with 10 + 100 sweeps); ``--select-bpmf`` took 12 minutes
+here. The tuned BPMF row (k chosen per fold) is ahead of the default by 0.0008, beyond twice the standard
+error of the paired differences (0.0003), at more than twice the fit time.
 """
 
 import argparse
@@ -408,7 +418,7 @@ def main():
             spark.stop()
             checkpoints.cleanup()
     print(f"\nRATING PREDICTION: mean over {len(folds)} folds x {len(seeds)} seeds")
-    print(f"{'method':<46} {'RMSE':>6} {'MAE':>6} {'spread':>7} {'s/fit':>6} {'CPU s':>6}   RMSE per fold")
+    print(f"{'method':<46} {'RMSE':>6} {'MAE':>6} {'spread':>7} {'s/fit':>6} {'CPU s':>6}   u1 RMSE")
     for name, rows in rating.items():
         per_fold = [np.mean([r[2] for r in rows if r[0] == f.name]) for f in folds]
         print(f"{name:<46} {np.mean([r[2] for r in rows]):.4f} {np.mean([r[3] for r in rows]):.4f} "
