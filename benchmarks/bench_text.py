@@ -11,13 +11,17 @@ same budget of two candidate settings, the one with the higher coherence kept (n
 Deterministic methods (both NMFs start from NNDSVDA) run once.
 
 **Word vectors.** Brown + State of the Union + movie reviews (2.6 M tokens, scikit-learn's tokenizer), window
-2, 300 dimensions, min_count 5. PPMI-SVD with Levy, Goldberg and Dagan's settings (``alpha=0.75``, ``p=0.5``)
-against gensim's ``Word2Vec`` skip-gram with 5 negatives, subsampling 1e-3, 5 epochs (Mikolov et al.'s
-settings), ``--sgns-seeds`` seeds. Spearman's rho over the pairs both models cover. A second table chooses
-the SVD's eigenvalue weighting ``p`` in {0, 0.5, 1} on a random half of each benchmark's pairs and reports
-the other half only.
+2, 300 dimensions, min_count 5. First table: PPMI-SVD with Levy, Goldberg and Dagan's settings (``alpha=0.75``,
+``p=0.5``, no row weighting) against gensim's ``Word2Vec`` skip-gram with 5 negatives, subsampling 1e-3, 5
+epochs (Mikolov et al.'s settings), ``--sgns-seeds`` seeds, Spearman's rho over all pairs both models cover.
+Second table, equal budget: each method has three candidate settings (PPMI-SVD: the row weight ``beta`` in
+{0, 0.5, 1} of :func:`mflib.text.weight_rows`; SGNS: 5, 10 or 15 negatives), one chosen for both benchmarks on
+one random half of each benchmark's pairs and scored on the other half, then the halves swapped
+(:func:`mflib.text.cross_validated_scores`); SGNS's chosen setting over the seeds; a bootstrap interval over the
+pairs for the difference. The verdict counts a difference only beyond both the seed spread and that interval.
 
-Times are wall-clock on this machine, which may be shared; single BLAS thread for every method.
+Times are wall-clock on this machine, which may be shared; single BLAS thread for every method (topic fits run
+two at a time, each on its own core).
 
 Measured on the shared 2-core test machine (load average 2-3: another benchmark ran beside it), default
 arguments, in one run (`MFLIB_DATA=../shared/data python benchmarks/bench_text.py`, 2026-12-02); long lines of
