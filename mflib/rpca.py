@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_int, check_matrix, check_number, refuse_bool_params, refuse_text
+from ._validation import check_finite, check_int, check_matrix, check_number, refuse_bool_params, refuse_text
 
 FLOATS = (np.float32, np.float64)
 
@@ -50,10 +50,7 @@ def shrink(X, tau, out=None):
     >>> shrink(x, 1.0, out=x) is x, x
     (True, array([-2., -0.,  1.]))
     """
-    X = np.asarray(X)
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        raise ValueError("X holds NaN or infinite values; soft thresholding them gives NaN. Remove or "
-                         "impute them first (np.nan_to_num, or drop the rows).")
+    X = check_finite(X, "X")                # NaN in, NaN out: refuse it here rather than return it
     try:
         tau_values = np.asarray(tau, dtype=np.float64)
     except (TypeError, ValueError):

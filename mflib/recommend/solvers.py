@@ -157,18 +157,20 @@ def gibbs(users, items, y, mean, U, V, alpha, burn_in, n_draws, gen, noise="user
     scale_u, scale_i = np.full(len(U), float(alpha)), np.ones(len(V))    # start: alpha for every rating
     sums, draws_u, draws_i, sses = [np.zeros(len(U)), np.zeros(len(V))], [], [], []
     for sweep in range(burn_in + n_draws):
-        a = np.take(scale_u, users) * np.take(scale_i, items)                  # each rating's noise precision
+        item_scale = np.take(scale_i, items)
+        a = np.take(scale_u, users) * item_scale                               # each rating's noise precision
         by_user.data = y - mean - np.take(V[:, 0], items)
         bu, pu, _ = sample_rows(by_user, V[:, 1:], U, a, gen, with_sse=False)
         U = np.column_stack([bu, pu])
-        by_item.data = (y - mean - np.take(bu, users))[to_item]
+        resid = y - mean - np.take(bu, users)                                  # the items' targets
+        by_item.data = resid[to_item]
         bi, qi, _ = sample_rows(by_item, pu, V, a[to_item], gen, with_sse=False)
         V = np.column_stack([bi, qi])
-        err2 = (y - mean - np.take(bu, users) - np.take(bi, items) - rowdot(pu, qi, users, items)) ** 2
+        err2 = (resid - np.take(bi, items) - rowdot(pu, qi, users, items)) ** 2
         if noise == "global":
             scale_u[:] = gen.gamma(1 + len(y) / 2, 1 / (1 + err2.sum() / 2))
         else:
-            scale_u = gen.gamma(1 + n_u / 2, 1 / (1 + np.bincount(users, err2 * np.take(scale_i, items), len(U)) / 2))
+            scale_u = gen.gamma(1 + n_u / 2, 1 / (1 + np.bincount(users, err2 * item_scale, len(U)) / 2))
             scale_i = gen.gamma(1 + n_i / 2, 1 / (1 + np.bincount(items, err2 * np.take(scale_u, users), len(V)) / 2))
         sses.append(float(err2.sum()))
         if on_sweep is not None:

@@ -147,10 +147,14 @@ def run_all(M, k, fits, n_jobs=1):
         return [f.result() for f in futures]
 
 
+def _most_coherent(method, runs):
+    """``(config, run)`` of the candidate whose topics are most coherent (the first of equals)."""
+    return max(zip(CANDIDATES[method], runs), key=lambda r: r[1][3])
+
+
 def choose(method, M, k, seed=0, n_jobs=1):
     """The candidate setting with the most coherent topics (no labels), and its run."""
-    runs = run_all(M, k, [(method, seed, config) for config in CANDIDATES[method]], n_jobs)
-    return max(zip(CANDIDATES[method], runs), key=lambda r: r[1][3])
+    return _most_coherent(method, run_all(M, k, [(method, seed, config) for config in CANDIDATES[method]], n_jobs))
 
 
 def compare(M, labels, k, seeds=(0, 1, 2), methods=None, tune=True, n_jobs=1):
@@ -164,12 +168,9 @@ def compare(M, labels, k, seeds=(0, 1, 2), methods=None, tune=True, n_jobs=1):
     seed's run.
     """
     methods = list(methods or CANDIDATES)
-    first = {}
     if tune:   # every candidate on the first seed, the most coherent kept
-        candidates = [(m, seeds[0], c) for m in methods for c in CANDIDATES[m]]
-        for (m, _, c), r in zip(candidates, run_all(M, k, candidates, n_jobs)):
-            if m not in first or r[3] > first[m][1][3]:
-                first[m] = (c, r)
+        candidate_runs = iter(run_all(M, k, [(m, seeds[0], c) for m in methods for c in CANDIDATES[m]], n_jobs))
+        first = {m: _most_coherent(m, [next(candidate_runs) for _ in CANDIDATES[m]]) for m in methods}
         fits = []
     else:
         fits = [(m, seeds[0], CANDIDATES[m][0]) for m in methods]

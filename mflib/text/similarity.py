@@ -43,15 +43,12 @@ def similarity_correlation(pairs, scores, vocabulary, vectors):
     covered : ndarray of bool
         Which pairs had both words in ``vocabulary`` (only those are scored).
     """
-    index = {w: i for i, w in enumerate(vocabulary)}
-    covered = np.array([a in index and b in index for a, b in pairs])
+    known = set(vocabulary)
+    covered = np.array([a in known and b in known for a, b in pairs])
     if covered.sum() < 3:
         raise ValueError(f"only {covered.sum()} of {len(pairs)} pairs have both words in the vocabulary.")
-    V = normalize_rows(vectors)
-    ia = [index[a] for (a, b), ok in zip(pairs, covered) if ok]
-    ib = [index[b] for (a, b), ok in zip(pairs, covered) if ok]
-    cos = np.sum(V[ia] * V[ib], axis=1)
-    return float(spearmanr(np.asarray(scores)[covered], cos).statistic), covered
+    human, cos = half_cosines((pairs, scores), covered, (vocabulary, vectors))
+    return float(spearmanr(human, cos).statistic), covered
 
 
 def pair_halves(benchmarks, seed=0):
@@ -67,9 +64,9 @@ def half_cosines(benchmark, mask, model):
     (pairs, human), (words, vectors) = benchmark, model
     index = {w: i for i, w in enumerate(words)}
     keep = [i for i, (a, b) in enumerate(pairs) if mask[i] and a in index and b in index]
-    V = normalize_rows(vectors)
-    a = V[[index[pairs[i][0]] for i in keep]]
-    b = V[[index[pairs[i][1]] for i in keep]]
+    V = np.asarray(vectors)               # only the rows used are normalized, not the whole vocabulary
+    a = normalize_rows(V[[index[pairs[i][0]] for i in keep]])
+    b = normalize_rows(V[[index[pairs[i][1]] for i in keep]])
     return np.asarray(human)[keep], np.sum(a * b, axis=1)
 
 
@@ -115,9 +112,8 @@ def bootstrap_difference(benchmark, halves_models, n_resamples=1000, seed=0):
     rng = np.random.default_rng(seed)
     data = []
     for mask, a, b in halves_models:
-        index_a, index_b = set(a[0]), set(b[0])
-        both = mask & np.array([x in index_a and y in index_a and x in index_b and y in index_b
-                                for x, y in benchmark[0]])
+        known = set(a[0]) & set(b[0])
+        both = mask & np.array([x in known and y in known for x, y in benchmark[0]])
         data.append((half_cosines(benchmark, both, a), half_cosines(benchmark, both, b)[1]))
     diffs = np.zeros(n_resamples)
     for (human, cos_a), cos_b in data:

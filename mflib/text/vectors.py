@@ -2,7 +2,7 @@
 
 from collections import Counter
 from itertools import chain
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -115,6 +115,15 @@ def context_counts(sentences, window=2, min_count=5, *, subsample=1e-3, dynamic=
     return vocab, cooccurrence_counts(ids, sentence, len(vocab), window, dynamic)
 
 
+def _check_weight(weight):
+    fix = "0 fits every word equally, 1 weighs each word by its count."
+    if isinstance(weight, bool) or not isinstance(weight, Real):
+        raise ValueError(f"weight must be a number in [0, 1], got {weight!r}; {fix}")
+    if not 0 <= weight <= 1:
+        raise ValueError(f"weight must lie in [0, 1], got {weight!r}; {fix}")
+    return float(weight)
+
+
 def weight_rows(M, counts, weight):
     """Rows of ``M`` scaled by ``counts ** (weight / 2)``, for a count-weighted low-rank fit.
 
@@ -126,10 +135,7 @@ def weight_rows(M, counts, weight):
     ``weight = 0`` is the plain SVD, which fits every word's row equally;
     ``weight = 1`` weighs each word by its count, as SGNS's loss does.
     """
-    if not 0 <= weight <= 1:
-        raise ValueError(f"weight must lie in [0, 1], got {weight!r}; 0 fits every word equally, "
-                         "1 weighs each word by its count.")
-    scale = np.asarray(counts, dtype=np.float64).ravel() ** (weight / 2)
+    scale = np.asarray(counts, dtype=np.float64).ravel() ** (_check_weight(weight) / 2)
     return sp.csr_matrix(sp.diags(scale) @ M)
 
 
@@ -197,9 +203,7 @@ def word_vectors(sentences, dim=300, window=2, min_count=5, *, alpha=0.75, shift
         raise ValueError(f"alpha must lie in (0, 1], got {alpha!r}; 0.75 is the usual smoothing.")
     if not shift >= 1:
         raise ValueError(f"shift must be >= 1 (log shift is subtracted), got {shift!r}.")
-    if isinstance(weight, bool) or not 0 <= weight <= 1:
-        raise ValueError(f"weight must be a number in [0, 1], got {weight!r}; 0 fits every word equally, "
-                         "1 weighs each word by its count.")
+    _check_weight(weight)                               # before the counts, which take seconds
     vocab, C = context_counts(sentences, window, min_count, subsample=subsample, dynamic=dynamic,
                               random_state=random_state)
     if dim > len(vocab):
